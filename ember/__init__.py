@@ -1,0 +1,76 @@
+"""ember: a deep-learning framework with PyTorch's public API, on NumPy (CPU) and CuPy (CUDA)."""
+
+from . import _dtype
+from ._device import device
+from ._dtype import (
+    bfloat16,
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    finfo,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    iinfo,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    result_type,
+    can_cast,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._tensor import Size, Tensor
+from . import _ops
+from ._ops import *  # noqa: F403
+from ._ops.creation import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from . import autograd, cuda
+from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    """Matches `torch.is_tensor`."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    """Matches `torch.is_floating_point`."""
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    """Matches `torch.is_complex`."""
+    return input.dtype.is_complex
+
+
+def numel(input):
+    """Matches `torch.numel`."""
+    return input.numel()
+
+
+__all__ = [n for n in dir() if not n.startswith("_")]

@@ -1,0 +1,78 @@
+"""The array module seam: NumPy for cpu, CuPy for cuda:N.
+
+Op code gets its array module from `xp_of(array)`; nothing else in ember needs to know which
+backend holds a tensor's data.
+"""
+
+import numpy as np
+
+from ._device import CPU, device
+
+_cupy = None
+_cupy_error = None
+
+
+def cupy():
+    """The CuPy module, or a RuntimeError that says what is missing."""
+    global _cupy, _cupy_error
+    if _cupy is None and _cupy_error is None:
+        try:
+            import cupy as cp  # noqa: PLC0415 - optional extra, imported on first CUDA use
+
+            if cp.cuda.runtime.getDeviceCount() < 1:
+                raise RuntimeError("no CUDA device is visible")
+            _cupy = cp
+        except Exception as e:  # ImportError, CUDARuntimeError...
+            _cupy_error = e
+    if _cupy is None:
+        raise RuntimeError(
+            "Torch not compiled with CUDA enabled: ember's cuda backend needs CuPy and an NVIDIA GPU "
+            f"(install the extra: pip install 'ember[cuda]'); {type(_cupy_error).__name__}: {_cupy_error}"
+        )
+    return _cupy
+
+
+def cuda_available():
+    try:
+        cupy()
+        return True
+    except RuntimeError:
+        return False
+
+
+def xp_of(arr):
+    """The array module that owns `arr`."""
+    if type(arr) is np.ndarray:
+        return np
+    return cupy()
+
+
+def xp_for(dev):
+    """The array module for an ember.device."""
+    if dev.type == "cpu":
+        return np
+    if dev.type == "cuda":
+        return cupy()
+    raise NotImplementedError(f"ember has no array backend for device '{dev}'")
+
+
+def device_of(arr):
+    if type(arr) is np.ndarray:
+        return CPU
+    return device("cuda", arr.device.id)
+
+
+def to_device(arr, dev):
+    """Copy `arr` onto `dev` (returns `arr` itself when it is already there)."""
+    if dev.type == "cpu":
+        if type(arr) is np.ndarray:
+            return arr
+        return arr.get()
+    if dev.type == "cuda":
+        cp = cupy()
+        idx = dev.index if dev.index is not None else cp.cuda.runtime.getDevice()
+        if type(arr) is not np.ndarray and arr.device.id == idx:
+            return arr
+        with cp.cuda.Device(idx):
+            return cp.asarray(arr)
+    raise NotImplementedError(f"ember has no array backend for device '{dev}'")

@@ -1,0 +1,452 @@
+"""Arithmetic and comparison operators: add sub mul div neg, eq ne lt le gt ge, and their dunders."""
+
+import numpy as np
+
+from .. import _dtype as D
+from ._core import (
+    GRAD,
+    Node,
+    Tensor,
+    arr,
+    attach,
+    binary_arrays,
+    bind,
+    inplace,
+    make,
+    requires_grad,
+)
+
+__all__ = [
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "neg",
+    "negative",
+    "reciprocal",
+    "rsub",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+]
+
+
+def conj(t):
+    """Conjugate for complex tensors, identity otherwise (used by derivative formulas)."""
+    if isinstance(t, Tensor) and t._data.dtype.kind == "c":
+        from .complex import conj as _conj  # noqa: PLC0415
+
+        return _conj(t)
+    return t
+
+
+def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
+    """Out-of-place binary op: promote, compute, attach `node_cls` when an input requires grad."""
+    x, y = binary_arrays(a, b, opname, dtype)
+    try:
+        r = ufunc(x, y)
+    except ValueError:
+        raise _shape_error(opname, a, b) from None
+    out = make(arr(r))
+    if GRAD.enabled and (requires_grad(a) or requires_grad(b)):
+        node = node_cls()
+        if save:
+            node.save(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+        node.scalars = (a, b)
+        attach(out, node, (a, b))
+    return out
+
+
+def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
+    """In-place binary op: the result is computed in the promoted dtype, then written into self."""
+    x, y = binary_arrays(self, b, opname, dtype)
+    try:
+        r = arr(ufunc(x, y))
+    except ValueError:
+        raise _shape_error(opname, self, b) from None
+    node = None
+    if GRAD.enabled and (self._requires_grad or requires_grad(b)):
+        node = node_cls()
+        if save:
+            node.save(self, b if isinstance(b, Tensor) else None)
+        node.scalars = (self, b)
+    return inplace(self, r, node, (self, b), opname)
+
+
+def _shape_error(opname, a, b):
+    sa = list(a.shape) if isinstance(a, Tensor) else []
+    sb = list(b.shape) if isinstance(b, Tensor) else []
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) at non-singleton "
+                f"dimension {max(len(sa), len(sb)) - i} ({opname}: shapes {sa} and {sb})"
+            )
+    return RuntimeError(f"{opname}: shapes {sa} and {sb} cannot be broadcast together")
+
+
+# -- add / sub ------------------------------------------------------------------------------
+
+
+class AddBackward0(Node):
+    def backward(self, g):
+        alpha = self.alpha
+        return (g if self.needs(0) else None, (g if alpha == 1 else g * alpha) if self.needs(1) else None)
+
+
+class SubBackward0(Node):
+    def backward(self, g):
+        alpha = self.alpha
+        return (g if self.needs(0) else None, (-g if alpha == 1 else g * -alpha) if self.needs(1) else None)
+
+
+class RsubBackward0(Node):
+    def backward(self, g):
+        alpha = self.alpha
+        return ((-g if alpha == 1 else g * -alpha) if self.needs(0) else None, g if self.needs(1) else None)
+
+
+class RsubBackward1(Node):
+    def backward(self, g):
+        return (-g if self.alpha == 1 else g * -self.alpha, None)
+
+
+def _alpha_node(cls, alpha):
+    def make_node():
+        n = cls()
+        n.alpha = alpha
+        return n
+
+    return make_node
+
+
+def _check_alpha(a, b, alpha, opname):
+    dt = D.result_type_of((a, b))
+    if isinstance(alpha, float) and dt._cat < D._FLOAT:
+        raise RuntimeError(
+            f"For integral input tensors, argument alpha must not be a floating point number. ({opname})"
+        )
+
+
+def _with_alpha(ufunc, alpha):
+    return lambda x, y: ufunc(x, y * alpha)
+
+
+def add(input, other, *, alpha=1, out=None):
+    """Matches `torch.add`."""
+    if alpha == 1:
+        return _out(binary(input, other, np.add, _ADD1, "add", save=False), out)
+    _check_alpha(input, other, alpha, "add")
+    res = binary(input, other, _with_alpha(np.add, alpha), _alpha_node(AddBackward0, alpha), "add", save=False)
+    return _out(res, out)
+
+
+def add_(self, other, *, alpha=1):
+    if alpha == 1:
+        return binary_(self, other, np.add, _ADD1, "add_", save=False)
+    _check_alpha(self, other, alpha, "add_")
+    return binary_(self, other, _with_alpha(np.add, alpha), _alpha_node(AddBackward0, alpha), "add_", save=False)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """Matches `torch.sub`."""
+    if _is_bool(input) and _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."
+        )
+    if alpha == 1:
+        return _out(binary(input, other, np.subtract, _SUB1, "sub", save=False), out)
+    _check_alpha(input, other, alpha, "sub")
+    res = binary(input, other, _with_alpha(np.subtract, alpha), _alpha_node(SubBackward0, alpha), "sub", save=False)
+    return _out(res, out)
+
+
+def sub_(self, other, *, alpha=1):
+    if alpha == 1:
+        return binary_(self, other, np.subtract, _SUB1, "sub_", save=False)
+    _check_alpha(self, other, alpha, "sub_")
+    return binary_(self, other, _with_alpha(np.subtract, alpha), _alpha_node(SubBackward0, alpha), "sub_", save=False)
+
+
+_ADD1 = _alpha_node(AddBackward0, 1)
+_SUB1 = _alpha_node(SubBackward0, 1)
+
+
+def _is_bool(x):
+    return (isinstance(x, Tensor) and x._data.dtype == np.bool_) or type(x) is bool
+
+
+def rsub(input, other, *, alpha=1):
+    """Matches `torch.rsub`: other - alpha * input."""
+    if isinstance(other, Tensor):
+        x, y = binary_arrays(input, other, "rsub")
+        r = make(arr(np.subtract(y, x if alpha == 1 else np.multiply(x, alpha))))
+        if GRAD.enabled and (input._requires_grad or other._requires_grad):
+            attach(r, _alpha_node(RsubBackward0, alpha)(), (input, other))
+        return r
+    x, y = binary_arrays(input, other, "rsub")
+    r = make(arr(np.subtract(y, x if alpha == 1 else np.multiply(x, alpha))))
+    if GRAD.enabled and input._requires_grad:
+        attach(r, _alpha_node(RsubBackward1, alpha)(), (input, None))
+    return r
+
+
+# -- mul / div ------------------------------------------------------------------------------
+
+
+class MulBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved
+        sa, sb = self.scalars
+        return (
+            g * conj(b if b is not None else sb) if self.needs(0) else None,
+            g * conj(a if a is not None else sa) if self.needs(1) else None,
+        )
+
+
+class DivBackward0(Node):
+    def backward(self, g):
+        a, b = self.saved
+        sa, sb = self.scalars
+        b = b if b is not None else sb
+        a = a if a is not None else sa
+        ga = g / conj(b) if self.needs(0) else None
+        gb = -g * conj(a / (b * b)) if self.needs(1) else None
+        return ga, gb
+
+
+def mul(input, other, *, out=None):
+    """Matches `torch.mul`."""
+    return _out(binary(input, other, np.multiply, MulBackward0, "mul"), out)
+
+
+def mul_(self, other):
+    return binary_(self, other, np.multiply, MulBackward0, "mul_")
+
+
+def _div_dtype(a, b):
+    dt = D.result_type_of((a, b))
+    if dt._cat < D._FLOAT:
+        return D.get_default_dtype()
+    return None
+
+
+class DivBackward2(Node):
+    """Rounded division is piecewise constant: zero gradient."""
+
+    def backward(self, g):
+        from .creation import zeros_like  # noqa: PLC0415
+
+        return (zeros_like(g) if self.needs(0) else None, zeros_like(g) if self.needs(1) else None)
+
+
+def _floor_div(x, y):
+    if x.dtype.kind in "iu" if hasattr(x, "dtype") else False:
+        if np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+    return np.floor_divide(x, y)
+
+
+def _trunc_div(x, y):
+    if getattr(x, "dtype", None) is not None and x.dtype.kind in "iu":
+        if np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        q = np.floor_divide(x, y)
+        r = np.remainder(x, y)
+        # floor -> trunc: add one where the signs differ and the division is inexact
+        return q + ((r != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
+    return np.trunc(np.true_divide(x, y))
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """Matches `torch.div` (true division; rounding_mode 'trunc' or 'floor')."""
+    if rounding_mode is None:
+        return _out(binary(input, other, np.true_divide, DivBackward0, "div", dtype=_div_dtype(input, other)), out)
+    if rounding_mode == "floor":
+        return _out(binary(input, other, _floor_div, DivBackward2, "div", save=False), out)
+    if rounding_mode == "trunc":
+        return _out(binary(input, other, _trunc_div, DivBackward2, "div", save=False), out)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return binary_(self, other, np.true_divide, DivBackward0, "div_", dtype=_div_dtype(self, other))
+    fn = _floor_div if rounding_mode == "floor" else _trunc_div
+    return binary_(self, other, fn, DivBackward2, "div_", save=False)
+
+
+# -- neg ------------------------------------------------------------------------------------
+
+
+class NegBackward0(Node):
+    def backward(self, g):
+        return -g
+
+
+def neg(input, *, out=None):
+    """Matches `torch.neg`."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+    r = make(arr(np.negative(input._data)))
+    if GRAD.enabled and input._requires_grad:
+        attach(r, NegBackward0(), (input,))
+    return _out(r, out)
+
+
+def neg_(self):
+    node = NegBackward0() if GRAD.enabled and self._requires_grad else None
+    return inplace(self, arr(np.negative(self._data)), node, (self,), "neg_")
+
+
+class ReciprocalBackward0(Node):
+    def backward(self, g):
+        (r,) = self.saved
+        return -g * conj(r * r)
+
+
+def reciprocal(input, *, out=None):
+    """Matches `torch.reciprocal` (integers give the default float dtype)."""
+    d = input._data
+    if d.dtype.kind in "biu":
+        d = d.astype(D.get_default_dtype().np)
+    r = make(arr(np.reciprocal(d)))
+    if GRAD.enabled and input._requires_grad:
+        node = ReciprocalBackward0()
+        attach(r, node, (input,))
+        node.save(r)
+    return _out(r, out)
+
+
+# -- comparisons ----------------------------------------------------------------------------
+
+
+def _compare(ufunc, opname):
+    def op(input, other, *, out=None):
+        x, y = binary_arrays(input, other, opname)
+        try:
+            r = make(arr(ufunc(x, y)))
+        except ValueError:
+            raise _shape_error(opname, input, other) from None
+        return _out(r, out)
+
+    def op_(self, other):
+        x, y = binary_arrays(self, other, opname)
+        return inplace(self, arr(ufunc(x, y)).astype(self._data.dtype), None, (self, other), opname + "_")
+
+    op.__name__ = opname
+    op.__doc__ = f"Matches `torch.{opname}`."
+    return op, op_
+
+
+eq, eq_ = _compare(np.equal, "eq")
+ne, ne_ = _compare(np.not_equal, "ne")
+lt, lt_ = _compare(np.less, "lt")
+le, le_ = _compare(np.less_equal, "le")
+gt, gt_ = _compare(np.greater, "gt")
+ge, ge_ = _compare(np.greater_equal, "ge")
+
+
+def _out(res, out):
+    """Write into `out=` as torch does (resizing it), and return it."""
+    if out is None:
+        return res
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if GRAD.enabled and (res._requires_grad or out._requires_grad):
+        raise RuntimeError(
+            f"{res._grad_fn.name() if res._grad_fn else 'op'}(): functions with out=... arguments don't support "
+            "automatic differentiation, but one of the arguments requires grad."
+        )
+    if out._data.shape != res._data.shape:
+        out._data = np.empty(res._data.shape, dtype=out._data.dtype)
+    src, dst = D.FROM_NP[res._data.dtype], D.FROM_NP[out._data.dtype]
+    if src._cat > dst._cat:
+        from ._core import scalar_type_name  # noqa: PLC0415
+
+        raise RuntimeError(
+            f"result type {scalar_type_name(src)} can't be cast to the desired output type {scalar_type_name(dst)}"
+        )
+    np.copyto(out._data, res._data, casting="unsafe")
+    from .._tensor import _vc_of  # noqa: PLC0415
+
+    _vc_of(out).v += 1
+    return out
+
+
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+# -- Tensor methods and operators -----------------------------------------------------------
+
+
+def _iop(fn_):
+    def iop(self, other):
+        return fn_(self, other)
+
+    return iop
+
+
+def _not_impl(fn):
+    def op(self, other):
+        if not isinstance(other, (Tensor, int, float, bool, complex, np.generic)):
+            return NotImplemented
+        return fn(self, other)
+
+    return op
+
+
+bind(("add",), add)
+bind(("__add__", "__radd__"), _not_impl(add))
+bind(("add_",), add_)
+bind("__iadd__", _iop(add_))
+bind(("sub", "subtract"), sub)
+bind("__sub__", _not_impl(sub))
+bind("__rsub__", _not_impl(lambda self, other: rsub(self, other)))
+bind(("sub_", "subtract_"), sub_)
+bind("__isub__", _iop(sub_))
+bind(("mul", "multiply"), mul)
+bind(("__mul__", "__rmul__"), _not_impl(mul))
+bind(("mul_", "multiply_"), mul_)
+bind("__imul__", _iop(mul_))
+bind(("div", "divide", "true_divide"), div)
+bind("__truediv__", _not_impl(div))
+bind("__rtruediv__", _not_impl(lambda self, other: mul(reciprocal(self), other)))
+bind(("div_", "divide_", "true_divide_"), div_)
+bind("__itruediv__", _iop(div_))
+bind(("neg", "negative"), neg)
+bind("__neg__", neg)
+bind(("neg_", "negative_"), neg_)
+bind("__pos__", lambda self: self)
+bind("reciprocal", reciprocal)
+for _n, _f, _f_ in [
+    ("eq", eq, eq_),
+    ("ne", ne, ne_),
+    ("lt", lt, lt_),
+    ("le", le, le_),
+    ("gt", gt, gt_),
+    ("ge", ge, ge_),
+]:
+    bind(_n, _f)
+    bind(_n + "_", _f_)
+    bind(f"__{_n}__", _not_impl(_f))
+for _n, _f in [("greater", gt), ("greater_equal", ge), ("less", lt), ("less_equal", le), ("not_equal", ne)]:
+    bind(_n, _f)
+Tensor.__hash__ = lambda self: id(self)  # defining __eq__ would otherwise drop hashing

@@ -1,0 +1,225 @@
+"""The backward engine: dependency counting over next_functions, then a ready queue ordered by creation.
+
+Nodes run latest-created first (torch's sequence-number order), so the order of hook calls and
+of gradient accumulation is deterministic.
+"""
+
+import heapq
+
+from .grad_mode import GRAD
+from .graph import AccumulateGrad
+
+
+def _sum_to(g, shape, node, i):
+    """Reduce a broadcast gradient to `shape` (torch's validate_outputs)."""
+    from .. import _ops  # noqa: PLC0415 - engine sits below the op layer
+
+    gshape = g._data.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        if g.numel() == 0 or all(s == 1 for s in shape[: -len(gshape) or None]):
+            return _ops.reshape(g, shape)
+        lead = 0
+    dims = list(range(lead))
+    for k, s in enumerate(shape):
+        gs = gshape[lead + k]
+        if s == gs:
+            continue
+        if s == 1:
+            dims.append(lead + k)
+        else:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"[{', '.join(map(str, gshape))}] but expected shape compatible with [{', '.join(map(str, shape))}]"
+            )
+    if dims:
+        g = _ops.sum(g, dims, keepdim=True)
+    if g._data.shape != shape:
+        g = _ops.reshape(g, shape)
+    return g
+
+
+def _collect(roots):
+    """Dependency counts of every node reachable from `roots` (iterative DFS: graphs can be deep)."""
+    deps = {}
+    seen = set()
+    stack = [n for n in roots if n is not None]
+    for n in stack:
+        seen.add(n)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps, seen
+
+
+def _needed(seen, targets):
+    """Nodes from which some target is reachable (only those run when autograd.grad names inputs)."""
+    needed = set(targets)
+    changed = True
+    # fixed point over the (finite) reachable set; ordered by sequence so one pass usually suffices
+    order = sorted(seen, key=lambda n: n._seq)
+    while changed:
+        changed = False
+        for n in order:
+            if n in needed:
+                continue
+            for nxt, _ in n.next_functions:
+                if nxt is not None and nxt in needed:
+                    needed.add(n)
+                    changed = True
+                    break
+    return needed
+
+
+def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumulate=True, only=None):
+    """Propagate `grads` from root edges `roots` [(node, output_nr)].
+
+    capture: {(node, output_nr): slot} — gradients arriving there are stored into the returned list
+    instead of (or, for AccumulateGrad, as well as) running the node. accumulate=False stops at captured
+    edges and never touches `.grad`. `only`: a set of AccumulateGrad nodes allowed to accumulate.
+    """
+    from .._tensor import Tensor  # noqa: PLC0415
+
+    root_nodes = [n for n, _ in roots]
+    deps, seen = _collect(root_nodes)
+    results = [None] * (len(capture) if capture else 0)
+    needed = None
+    if capture is not None and not accumulate:
+        needed = _needed(seen, [n for n, _ in capture])
+    elif only is not None:
+        needed = _needed(seen, only)
+
+    buffers = {}
+    for (node, nr), g in zip(roots, grads):
+        if node is None:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_out
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    heap = []
+    for node in buffers:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(heap, (-node._seq, id(node), node))
+
+    prev = GRAD.enabled
+    GRAD.enabled = create_graph
+    try:
+        while heap:
+            _, _, node = heapq.heappop(heap)
+            grads_in = buffers.pop(node)
+            if needed is not None and node not in needed:
+                continue
+            # tensor hooks on this node's outputs (register_hook on non-leaf tensors), then retain_grad
+            th = node._tensor_hooks
+            if th is not None:
+                for nr, hooks in th.items():
+                    g = grads_in[nr]
+                    if g is None:
+                        continue
+                    for h in list(hooks):
+                        r = h(g)
+                        if r is not None:
+                            g = r
+                    grads_in[nr] = g
+            if node._retain is not None:
+                for nr, ref in node._retain.items():
+                    t = ref()
+                    g = grads_in[nr]
+                    if t is not None and g is not None:
+                        t._grad = g.detach() if t._grad is None else t._grad + g
+            if capture is not None:
+                for nr in range(node._n_out):
+                    slot = capture.get((node, nr))
+                    if slot is not None and grads_in[nr] is not None:
+                        results[slot] = grads_in[nr] if results[slot] is None else results[slot] + grads_in[nr]
+                if not accumulate and type(node) is AccumulateGrad:
+                    continue
+            if type(node) is AccumulateGrad:
+                if only is None or node in only:
+                    _accumulate(node, grads_in[0], create_graph)
+                continue
+            if node._pre_hooks:
+                for h in node._pre_hooks:
+                    r = h(tuple(grads_in))
+                    if r is not None:
+                        grads_in = list(r)
+            outs = node.backward(*grads_in)
+            if not isinstance(outs, tuple):
+                outs = (outs,)
+            if node._hooks:
+                for h in node._hooks:
+                    r = h(outs, tuple(grads_in))
+                    if r is not None:
+                        outs = tuple(r)
+            if not retain_graph:
+                node._release()
+            nf = node.next_functions
+            if len(outs) != len(nf):
+                raise RuntimeError(
+                    f"function {node.name()} returned an incorrect number of gradients (expected {len(nf)}, "
+                    f"got {len(outs)})"
+                )
+            meta = node._in_meta
+            for i, ((nxt, nr), g) in enumerate(zip(nf, outs)):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    if not isinstance(g, Tensor):
+                        raise TypeError(
+                            f"{node.name()}: expected a Tensor gradient at index {i}, got {type(g).__name__}"
+                        )
+                    shape, dt = meta[i]
+                    if g._data.shape != shape:
+                        g = _sum_to(g, shape, node, i)
+                    if g._data.dtype != dt:
+                        g = g.to(_dtype_of(dt))
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt._n_out
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0 and nxt in buffers:
+                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+    finally:
+        GRAD.enabled = prev
+    return results
+
+
+def _dtype_of(np_dtype):
+    from .._dtype import FROM_NP  # noqa: PLC0415
+
+    return FROM_NP[np_dtype]
+
+
+def _accumulate(node, g, create_graph):
+    var = node.variable
+    if g is None:
+        return
+    hooks = var._hooks
+    if hooks:
+        for h in list(hooks):
+            r = h(g)
+            if r is not None:
+                g = r
+    old = var._grad
+    if old is None:
+        # a gradient may be shared by several leaves (AddBackward passes one tensor to both inputs),
+        # so .grad gets its own buffer unless a graph must be kept
+        var._grad = g if create_graph else g.detach().clone()
+    elif create_graph or GRAD.enabled:
+        var._grad = old + g
+    else:
+        old._data += g._data if old._data.shape == g._data.shape else g._data
+    post = var._post_hooks
+    if post:
+        for h in list(post):
+            h(var)

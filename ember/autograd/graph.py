@@ -1,0 +1,192 @@
+"""Graph nodes: Node (every backward function), AccumulateGrad, saved tensors with version checks."""
+
+import itertools
+
+__all__ = ["Node", "AccumulateGrad"]
+
+_seq = itertools.count()
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward."
+)
+
+
+def _type_desc(t):
+    return f"[ember.{t.dtype._tname} [{', '.join(str(s) for s in t.shape)}]]"
+
+
+class Node:
+    """A backward function in the graph (torch's `Node`); subclasses implement `backward(self, *grads)`.
+
+    `next_functions` holds one `(node, output_nr)` edge per differentiable input; `_in_meta` holds the
+    (shape, dtype) of each input, which the engine uses to sum broadcast gradients back to shape.
+    """
+
+    __slots__ = (
+        "next_functions",
+        "_in_meta",
+        "_saved",
+        "_seq",
+        "_n_out",
+        "_pre_hooks",
+        "_hooks",
+        "_tensor_hooks",
+        "_retain",
+        "_freed",
+        "_meta",
+        "__weakref__",
+        "__dict__",
+    )
+
+    def __init__(self):
+        self.next_functions = ()
+        self._in_meta = ()
+        self._saved = None
+        self._seq = next(_seq)
+        self._n_out = 1
+        self._pre_hooks = self._hooks = self._tensor_hooks = self._retain = None
+        self._freed = False
+
+    # -- public API -------------------------------------------------------------------------
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def metadata(self):
+        try:
+            return self._meta
+        except AttributeError:
+            self._meta = {}
+            return self._meta
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def __call__(self, *grads):
+        return self.backward(*grads)
+
+    def backward(self, *grads):
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    # -- saved tensors ----------------------------------------------------------------------
+    def save(self, *tensors):
+        """Save inputs (or outputs) for backward; their versions are checked when unpacked.
+
+        An output of this node (call save after attaching) is kept without its grad_fn, so that the
+        node and its output do not form a reference cycle; it is rebuilt when unpacked."""
+        self._saved = tuple(
+            None if t is None else (_SavedOutput(t) if t._grad_fn is self else t, t._vc.v if t._vc is not None else 0)
+            for t in tensors
+        )
+
+    @property
+    def saved(self):
+        s = self._saved
+        if s is None:
+            if self._freed:
+                raise RuntimeError(_FREED_MSG)
+            return ()
+        out = []
+        for item in s:
+            if item is None:
+                out.append(None)
+                continue
+            t, ver = item
+            if type(t) is _SavedOutput:
+                t = t.unpack(self)
+            cur = t._vc.v if t._vc is not None else 0
+            if cur != ver:
+                fn = t._grad_fn
+                where = f", which is output {t._output_nr} of {_op_name(fn)}," if fn is not None else ""
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: {_type_desc(t)}{where} is at version {cur}; expected version {ver} instead. "
+                    "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+                    "with torch.autograd.set_detect_anomaly(True)."
+                )
+            out.append(t)
+        return out
+
+    def _release(self):
+        if self._saved is not None:
+            self._saved = None
+            self._freed = True
+        self._release_extra()
+
+    def _release_extra(self):
+        pass
+
+
+class _SavedOutput:
+    __slots__ = ("data", "vc", "nr", "cls")
+
+    def __init__(self, t):
+        from .._tensor import _vc_of  # noqa: PLC0415
+
+        self.data, self.vc, self.nr, self.cls = t._data, _vc_of(t), t._output_nr, type(t)
+
+    def unpack(self, node):
+        from .._tensor import make  # noqa: PLC0415
+
+        t = make(self.data)
+        t._vc = self.vc
+        t._grad_fn = node
+        t._requires_grad = True
+        t._output_nr = self.nr
+        return t
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_fn")
+
+    def __init__(self, lst, fn):
+        self._list = lst
+        self._fn = fn
+
+    def remove(self):
+        try:
+            self._list.remove(self._fn)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """Sink node of a leaf tensor: adds the incoming gradient into `variable.grad`."""
+
+    def __init__(self, variable):
+        Node.__init__(self)
+        self.variable = variable
+        self._in_meta = ((variable._data.shape, variable._data.dtype),)
+
+    def backward(self, g):
+        raise RuntimeError("AccumulateGrad is applied by the engine")
+
+
+def _op_name(fn):
+    """'AddBackward0' -> 'Add', as torch names the op in version-counter errors."""
+    name = fn.name()
+    i = name.rfind("Backward")
+    return name[:i] if i > 0 else name

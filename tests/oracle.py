@@ -1,0 +1,101 @@
+"""Run the same call on ember and torch and compare: the shared helpers of the op-table tests."""
+
+import numpy as np
+import torch
+from op_db import NoGrad
+
+import ember
+
+
+def to_numpy(x):
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.cpu().numpy()
+    if isinstance(x, ember.Tensor):
+        x = x.detach()
+        if x.dtype == ember.bfloat16:
+            x = x.float()
+        return np.asarray(x.cpu().numpy())
+    return x
+
+
+def dtype_name(x):
+    return str(x.dtype).split(".")[-1]
+
+
+def build(args, lib, requires_grad):
+    """Turn sample arguments into lib tensors; returns (converted args, leaf tensors needing grad)."""
+    leaves = []
+
+    def conv(a):
+        if isinstance(a, NoGrad):
+            return _tensor(lib, a.a)
+        if isinstance(a, np.ndarray):
+            t = _tensor(lib, a)
+            if requires_grad and a.dtype.kind in "fc":
+                t.requires_grad_(True)
+                leaves.append(t)
+            return t
+        if isinstance(a, list):
+            return [conv(x) for x in a]
+        if isinstance(a, tuple):
+            return tuple(conv(x) for x in a)
+        if isinstance(a, dict):
+            return {k: conv(v) for k, v in a.items()}
+        if isinstance(a, str) and a.startswith("dtype:"):
+            return getattr(lib, a[6:])
+        return a
+
+    return conv, leaves
+
+
+def _tensor(lib, a):
+    if lib is torch:
+        return torch.tensor(a) if a.dtype.kind != "V" else torch.tensor(a.astype(np.float32)).bfloat16()
+    return ember.tensor(a)
+
+
+def call(op, lib, sample, requires_grad):
+    conv, leaves = build(sample.args, lib, requires_grad)
+    args = conv(sample.args)
+    kwargs = conv(sample.kwargs)
+    if op.inplace and requires_grad and isinstance(args[0], lib.Tensor) and args[0].requires_grad:
+        args = (args[0] * 1,) + tuple(args[1:])
+    name = op.torch_name if (lib is torch and op.torch_name) else op.name
+    if op.method or name.startswith("Tensor."):
+        mname = name.split(".", 1)[1] if name.startswith("Tensor.") else name
+        out = getattr(args[0], mname)(*args[1:], **kwargs)
+    else:
+        fn = lib
+        for part in name.split("."):
+            fn = getattr(fn, part)
+        out = fn(*args, **kwargs)
+    return out, leaves
+
+
+def flat_outputs(out):
+    if isinstance(out, (ember.Tensor, torch.Tensor)):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        res = []
+        for o in out:
+            res.extend(flat_outputs(o))
+        return res
+    return [out]
+
+
+def assert_close(got, exp, rtol, atol, what):
+    g, e = to_numpy(got), to_numpy(exp)
+    if isinstance(e, np.ndarray):
+        assert isinstance(g, np.ndarray), f"{what}: expected a tensor, got {type(got).__name__}"
+        assert g.shape == e.shape, f"{what}: shape {g.shape} != torch {e.shape}"
+        if e.dtype == np.bool_ or e.dtype.kind in "iu":
+            np.testing.assert_array_equal(g, e, err_msg=what)
+        else:
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    elif isinstance(e, float):
+        assert np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True), f"{what}: {g} != torch {e}"
+    else:
+        assert g == e, f"{what}: {g!r} != torch {e!r}"
