@@ -12,6 +12,11 @@ _cupy = None
 _cupy_error = None
 
 
+class CudaUnavailableError(AssertionError, RuntimeError):
+    """CUDA was asked for but cannot be had. torch's CPU build raises AssertionError here and its CUDA build
+    without a GPU raises RuntimeError; this is both, so code written against either catches it."""
+
+
 def cupy():
     """The CuPy module, or a RuntimeError that says what is missing."""
     global _cupy, _cupy_error
@@ -25,7 +30,7 @@ def cupy():
         except Exception as e:  # ImportError, CUDARuntimeError...
             _cupy_error = e
     if _cupy is None:
-        raise RuntimeError(
+        raise CudaUnavailableError(
             "Torch not compiled with CUDA enabled: ember's cuda backend needs CuPy and an NVIDIA GPU "
             f"(install the extra: pip install 'ember[cuda]'); {type(_cupy_error).__name__}: {_cupy_error}"
         )
@@ -36,7 +41,7 @@ def cuda_available():
     try:
         cupy()
         return True
-    except RuntimeError:
+    except CudaUnavailableError:
         return False
 
 

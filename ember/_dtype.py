@@ -237,7 +237,7 @@ class finfo:
         self.max = builtins.float(fi.max)
         self.min = builtins.float(fi.min)
         self.tiny = self.smallest_normal = builtins.float(fi.smallest_normal)
-        self.resolution = builtins.float(fi.resolution)
+        self.resolution = 10.0 ** -builtins.int(fi.precision)
         self.dtype = real.name
 
     def __repr__(self):
