@@ -108,8 +108,16 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        isz = self._data.itemsize
-        st = tuple(s // isz for s in self._data.strides)
+        d = self._data
+        if d.size == 0:  # NumPy leaves strides of empty arrays arbitrary; torch uses contiguous ones
+            st, acc = [], 1
+            for s in reversed(d.shape):
+                st.append(acc)
+                acc *= max(s, 1)
+            st = tuple(reversed(st))
+        else:
+            isz = d.itemsize
+            st = tuple(s // isz for s in d.strides)
         if dim is None:
             return st
         return st[_wrap_dim(dim, self._data.ndim, "stride")]

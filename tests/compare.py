@@ -18,7 +18,10 @@ def same(a, b, path="result"):
         assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], f"{path}: dtype {b.dtype} vs {a.dtype}"
         assert tuple(a.shape) == tuple(b.shape), f"{path}: shape {tuple(b.shape)} vs {tuple(a.shape)}"
         np.testing.assert_allclose(
-            b.detach().numpy().astype(np.float64), a.detach().numpy().astype(np.float64), rtol=1e-5, atol=1e-6,
+            b.detach().numpy().astype(np.float64),
+            a.detach().numpy().astype(np.float64),
+            rtol=1e-5,
+            atol=1e-6,
             err_msg=path,
         )
     elif isinstance(a, (list, tuple)):
@@ -59,5 +62,3 @@ def check_error(fn):
     assert t is not None, "torch raised nothing: the test is wrong"
     e = raised(fn, ember)
     assert isinstance(e, type(t)), f"ember raised {type(e).__name__}: {e}; torch raised {type(t).__name__}: {t}"
-
-

@@ -1,9 +1,9 @@
 """Autograd against torch: the same program runs on both and must agree on values, names and errors."""
 
 import pytest
+from compare import check, check_error
 
 import ember
-from compare import check, check_error
 
 
 def name(fn):
@@ -176,8 +176,16 @@ def test_errors_match_torch():
         x = L.tensor([1.0], requires_grad=True)
         (x * 2).requires_grad_(False)
 
-    for f in (freed, leaf_inplace, saved_modified, nonscalar, no_grad_tensor, int_requires_grad, grad_of_unused,
-              nonleaf_requires_grad_false):
+    for f in (
+        freed,
+        leaf_inplace,
+        saved_modified,
+        nonscalar,
+        no_grad_tensor,
+        int_requires_grad,
+        grad_of_unused,
+        nonleaf_requires_grad_false,
+    ):
         check_error(f)
 
 
@@ -186,7 +194,10 @@ def test_saved_modified_message_names_op_and_versions():
     y = x * 1
     z = y * y
     y.mul_(2)
-    with pytest.raises(RuntimeError, match=r"\[ember.FloatTensor \[2\]\], which is output 0 of Mul, is at version 1; expected version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"\[ember.FloatTensor \[2\]\], which is output 0 of Mul, is at version 1; expected version 0",
+    ):
         z.sum().backward()
 
 

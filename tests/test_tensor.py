@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from compare import check, check_error
 
 import ember
-from compare import check, check_error
 
 
 def test_tensor_from_data_infers_dtypes():
@@ -96,8 +96,20 @@ def test_constructor_errors():
 
 
 def test_dtype_promotion_table():
-    dts = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64",
-           "complex64", "complex128"]
+    dts = [
+        "bool",
+        "uint8",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "float16",
+        "bfloat16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+    ]
     for a in dts:
         for b in dts:
             t = torch.promote_types(getattr(torch, a), getattr(torch, b))
@@ -136,8 +148,13 @@ def test_default_dtype():
         prev = L.get_default_dtype()
         L.set_default_dtype(L.float64)
         try:
-            return [L.tensor([1.5]).dtype, L.zeros(1).dtype, (L.tensor([1]) * 0.5).dtype, L.tensor(1j).dtype,
-                    L.get_default_dtype()]
+            return [
+                L.tensor([1.5]).dtype,
+                L.zeros(1).dtype,
+                (L.tensor([1]) * 0.5).dtype,
+                L.tensor(1j).dtype,
+                L.get_default_dtype(),
+            ]
         finally:
             L.set_default_dtype(prev)
 
@@ -161,14 +178,48 @@ def test_metadata():
         t = L.arange(12).view(3, 4)
         tt = t.t()
         return [
-            a.dtype, a.type(), a.shape, a.size(), a.size(0), a.size(-1), a.dim(), a.ndim, a.ndimension(),
-            a.numel(), a.nelement(), a.element_size(), L.numel(a), len(a), a.is_floating_point(),
-            t.is_contiguous(), tt.is_contiguous(), t.stride(), tt.stride(), tt.stride(0),
-            tt.storage_offset(), t[1:].storage_offset() if hasattr(t, "__getitem__") else 4,
-            L.tensor([1, 2], dtype=L.uint8).type(), L.tensor([True]).type(), L.tensor([1.0], dtype=L.float16).type(),
-            a.is_leaf, a.requires_grad, a.grad, a.is_cuda, a.device, str(a.device), repr(a.device),
-            L.is_tensor(a), L.is_floating_point(a), L.tensor(3.5).item(), L.tensor([[1, 2]]).tolist(),
-            L.Size([2, 3]), L.Size([2, 3]).numel(), a.shape == (2, 2), list(a.shape), a.T.shape, t.mT.shape,
+            a.dtype,
+            a.type(),
+            a.shape,
+            a.size(),
+            a.size(0),
+            a.size(-1),
+            a.dim(),
+            a.ndim,
+            a.ndimension(),
+            a.numel(),
+            a.nelement(),
+            a.element_size(),
+            L.numel(a),
+            len(a),
+            a.is_floating_point(),
+            t.is_contiguous(),
+            tt.is_contiguous(),
+            t.stride(),
+            tt.stride(),
+            tt.stride(0),
+            tt.storage_offset(),
+            t[1:].storage_offset() if hasattr(t, "__getitem__") else 4,
+            L.tensor([1, 2], dtype=L.uint8).type(),
+            L.tensor([True]).type(),
+            L.tensor([1.0], dtype=L.float16).type(),
+            a.is_leaf,
+            a.requires_grad,
+            a.grad,
+            a.is_cuda,
+            a.device,
+            str(a.device),
+            repr(a.device),
+            L.is_tensor(a),
+            L.is_floating_point(a),
+            L.tensor(3.5).item(),
+            L.tensor([[1, 2]]).tolist(),
+            L.Size([2, 3]),
+            L.Size([2, 3]).numel(),
+            a.shape == (2, 2),
+            list(a.shape),
+            a.T.shape,
+            t.mT.shape,
         ]
 
     check(run)
@@ -178,11 +229,29 @@ def test_conversions():
     def run(L):
         f = L.tensor([[1.7, -1.7, 0.5], [2.5, -2.5, 3.99]])
         return [
-            f.to(L.int), f.int(), f.long(), f.double(), f.half(), f.bool(), f.int().float(), f.byte(),
-            f.to(dtype=L.float64).dtype, f.type(L.int64).dtype, f.type("torch.DoubleTensor".replace("torch", L.__name__)).dtype,
-            L.tensor([True, False]).int(), L.tensor([0, 3, -2]).bool(), f.to(f) is f, f.to("cpu") is f,
-            f.to(L.float32) is f, f.to(L.float32, copy=True) is f, f.cpu() is f, f.clone(), f.contiguous() is f,
-            f.t().contiguous().is_contiguous(), f.type_as(L.tensor([1])), f.bfloat16().float(),
+            f.to(L.int),
+            f.int(),
+            f.long(),
+            f.double(),
+            f.half(),
+            f.bool(),
+            f.int().float(),
+            f.byte(),
+            f.to(dtype=L.float64).dtype,
+            f.type(L.int64).dtype,
+            f.type("torch.DoubleTensor".replace("torch", L.__name__)).dtype,
+            L.tensor([True, False]).int(),
+            L.tensor([0, 3, -2]).bool(),
+            f.to(f) is f,
+            f.to("cpu") is f,
+            f.to(L.float32) is f,
+            f.to(L.float32, copy=True) is f,
+            f.cpu() is f,
+            f.clone(),
+            f.contiguous() is f,
+            f.t().contiguous().is_contiguous(),
+            f.type_as(L.tensor([1])),
+            f.bfloat16().float(),
         ]
 
     check(run)
@@ -203,9 +272,15 @@ def test_numpy_bridge():
 def test_devices():
     def run(L):
         return [
-            L.device("cuda:0"), repr(L.device("cuda:0")), str(L.device("cuda", 1)), L.device("cuda", 1).index,
-            L.device("cpu").type, L.device("cuda:0") == L.device("cuda", 0), L.device("cpu") == "cpu",
-            L.zeros(2, device="cpu").device, L.cuda.is_available(),
+            L.device("cuda:0"),
+            repr(L.device("cuda:0")),
+            str(L.device("cuda", 1)),
+            L.device("cuda", 1).index,
+            L.device("cpu").type,
+            L.device("cuda:0") == L.device("cuda", 0),
+            L.device("cpu") == "cpu",
+            L.zeros(2, device="cpu").device,
+            L.cuda.is_available(),
         ]
 
     check(run)
@@ -215,8 +290,14 @@ def test_devices():
 
 def test_scalar_protocols():
     def run(L):
-        return [float(L.tensor(2.5)), int(L.tensor(3)), bool(L.tensor([1])), [1, 2, 3][L.tensor(1)],
-                f"{L.tensor(2.5):.2f}", L.tensor([1.0]).item()]
+        return [
+            float(L.tensor(2.5)),
+            int(L.tensor(3)),
+            bool(L.tensor([1])),
+            [1, 2, 3][L.tensor(1)],
+            f"{L.tensor(2.5):.2f}",
+            L.tensor([1.0]).item(),
+        ]
 
     check(run)
     check_error(lambda L: bool(L.tensor([1, 2])))

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._backend import xp_of
-from .._tensor import Tensor, _extra, _vc_of, edge, make
+from .._tensor import Tensor, _Extra, _extra, _vc_of, edge, make
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import Node
 
@@ -430,7 +430,7 @@ def view_of(src, data, replay):
     """
     out = make(data)
     out._vc = _vc_of(src)
-    x = out._x = _extra_new()
+    x = out._x = _Extra()
     if src._base is None:
         out._base = src
         x.view_fn = replay
@@ -440,12 +440,6 @@ def view_of(src, data, replay):
         x.view_fn = lambda b: replay(prev(b))
     x.view_ver = out._vc.v
     return out
-
-
-def _extra_new():
-    from .._tensor import _Extra  # noqa: PLC0415
-
-    return _Extra()
 
 
 def bind(names, fn):

@@ -345,8 +345,6 @@ def _legacy_new(args, device, dtype):
         if isinstance(a0, Tensor):
             return a0._data.astype(dt.np)
         a, _ = _from_data(a0, None, "Tensor")
-        if isinstance(a0, np.ndarray) and dtype is None and a0.dtype != dt.np and dt is D.get_default_dtype():
-            raise TypeError(f"expected {dt} (got {D.from_np(a0.dtype)})")
         return to_device(np.array(a, dtype=dt.np), dev)
     return xp_for(dev).zeros(_sizes(args, "Tensor"), dtype=dt.np)
 

@@ -43,7 +43,7 @@ def _collect(roots):
     """Dependency counts of every node reachable from `roots` (iterative DFS: graphs can be deep)."""
     deps = {}
     seen = set()
-    stack = [n for n in roots if n is not None]
+    stack = list(dict.fromkeys(n for n in roots if n is not None))  # one node may root several outputs
     for n in stack:
         seen.add(n)
     while stack:

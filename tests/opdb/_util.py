@@ -17,8 +17,8 @@ def rnd(rng, shape, dtype, low=-2.0, high=2.0):
         lo = 0 if dt.kind == "u" else int(low * 5)
         return rng.integers(lo, int(high * 5) + 1, shape).astype(dt)
     if dt.kind == "c":
-        return (rng.uniform(low, high, shape) + 1j * rng.uniform(low, high, shape)).astype(dt)
-    return rng.uniform(low, high, shape).astype(dt)
+        return np.asarray((rng.uniform(low, high, shape) + 1j * rng.uniform(low, high, shape)).astype(dt))
+    return np.asarray(rng.uniform(low, high, shape).astype(dt))
 
 
 def positive(rng, shape, dtype, low=0.5, high=2.0):
