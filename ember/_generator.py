@@ -1,0 +1,375 @@
+"""Random number generators: `Generator` and the module's `default_generator`.
+
+Every random draw in ember goes through a method of `Generator`, so the engine behind it can change
+without touching op code. The engine is a 32-bit Mersenne Twister (MT19937) seeded as PyTorch's CPU
+generator seeds it, and the methods turn its 32-bit words into samples with PyTorch's CPU formulas
+where they are simple (uniform floats from 24/53 mantissa bits, `random() % range` integers, the
+Box-Muller normals with PyTorch's 16-wide blocks, Fisher-Yates randperm), so that `rand`, `randint`,
+`randperm` and (up to float rounding in the last bit) `randn` give PyTorch's numbers for the same
+seed. The other distributions draw from the same stream with NumPy's samplers.
+
+`get_state()` returns PyTorch's 5056-byte CPU generator state layout, so states can be exchanged with
+`torch.get_rng_state()` / `torch.set_rng_state()`.
+"""
+
+import math
+import os
+
+import numpy as np
+
+from ._device import as_device
+
+__all__ = ["Generator", "default_generator", "DEFAULT_SEED"]
+
+DEFAULT_SEED = 67280421310721
+_N = 624
+_STATE_SIZE = 5056
+_U64 = (1 << 64) - 1
+_TWO_PI = 2.0 * math.pi
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+
+# float mantissa digits (std::numeric_limits<T>::digits)
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _digits(npdt):
+    return _DIGITS["bfloat16" if npdt.kind == "V" or npdt.name == "bfloat16" else npdt.name]
+
+
+def _unit_bits(npdt):
+    """Bits per uniform sample: half and bfloat16 are sampled as float (24 bits) and rounded."""
+    return 53 if npdt == np.float64 else 24
+
+
+def _check_seed(seed):
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise TypeError(f"manual_seed expected a long, but got {type(seed).__name__}") from None
+    if not -(1 << 63) <= seed <= _U64:
+        raise ValueError("Overflow when unpacking long long")
+    return seed & _U64
+
+
+class Generator:
+    """Matches `torch.Generator`."""
+
+    def __init__(self, device="cpu"):
+        self.device = as_device(device)
+        self._bg = np.random.MT19937()
+        self._np = np.random.Generator(self._bg)
+        self.manual_seed(DEFAULT_SEED)
+
+    def __repr__(self):
+        return f"<ember.Generator object at {hex(id(self))}>"
+
+    # -- seeding and state ------------------------------------------------------------------
+    def manual_seed(self, seed):
+        seed = _check_seed(seed)
+        self._bg._legacy_seeding(seed & 0xFFFFFFFF)
+        self._seed = seed
+        self._fresh = True  # no draw since seeding (PyTorch's state says next=0 then)
+        self._next_double_normal = None
+        self._next_float_normal = None
+        return self
+
+    def seed(self):
+        s = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        from ._ops.creation import tensor  # noqa: PLC0415 - creation imports nothing from here
+
+        return tensor(self._state_bytes())
+
+    def _state_bytes(self):
+        st = self._bg.state["state"]
+        pos = int(st["pos"])
+        buf = bytearray(_STATE_SIZE)
+        mv = memoryview(buf)
+        np.frombuffer(mv[0:8], np.uint64)[0] = self._seed
+        np.frombuffer(mv[8:16], np.int32)[:] = (_N + 1 - pos, 1)  # left, seeded
+        np.frombuffer(mv[16:24], np.uint64)[0] = 0 if self._fresh else pos  # next
+        np.frombuffer(mv[24 : 24 + 8 * _N], np.uint64)[:] = st["key"]
+        off = 24 + 8 * _N
+        if self._next_double_normal is not None:
+            np.frombuffer(mv[off + 8 : off + 16], np.float64)[0] = self._next_double_normal
+            np.frombuffer(mv[off + 24 : off + 28], np.int32)[0] = 1
+        if self._next_float_normal is not None:
+            np.frombuffer(mv[off + 32 : off + 36], np.float32)[0] = self._next_float_normal
+            buf[off + 36] = 1
+        return np.frombuffer(bytes(buf), np.uint8).copy()
+
+    def set_state(self, new_state):
+        from ._tensor import Tensor  # noqa: PLC0415
+
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype.name != "uint8":
+            raise RuntimeError(f"expected a torch.ByteTensor, but got {new_state.dtype._tname.replace('Tensor', '')}")
+        a = np.ascontiguousarray(new_state.__array__())
+        if a.size != _STATE_SIZE:
+            raise RuntimeError(
+                f"Expected a CPUGeneratorImplState of size {_STATE_SIZE} but found the input RNG state size "
+                f"to be {a.size}"
+            )
+        raw = a.tobytes()
+        seed = int(np.frombuffer(raw[0:8], np.uint64)[0])
+        left, seeded = (int(v) for v in np.frombuffer(raw[8:16], np.int32))
+        nxt = int(np.frombuffer(raw[16:24], np.uint64)[0]) & 0xFFFFFFFF
+        key = np.frombuffer(raw[24 : 24 + 8 * _N], np.uint64).astype(np.uint32)
+        if not (1 <= left <= _N and seeded and (left == 1 or nxt + left == _N + 1)):
+            raise RuntimeError("Invalid mt19937 state")
+        off = 24 + 8 * _N
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N + 1 - left}}
+        self._seed = seed
+        self._fresh = left == 1 and nxt == 0
+        dvalid = int(np.frombuffer(raw[off + 24 : off + 28], np.int32)[0])
+        self._next_double_normal = float(np.frombuffer(raw[off + 8 : off + 16], np.float64)[0]) if dvalid else None
+        self._next_float_normal = (
+            float(np.frombuffer(raw[off + 32 : off + 36], np.float32)[0]) if raw[off + 36] else None
+        )
+        return self
+
+    def clone_state(self):
+        g = Generator(self.device)
+        g.set_state(self.get_state())
+        return g
+
+    # -- raw words --------------------------------------------------------------------------
+    def random_u32(self, n):
+        """n 32-bit words of the stream (uint64 array holding uint32 values)."""
+        if n:
+            self._fresh = False
+        return self._bg.random_raw(n) if n else np.empty(0, np.uint64)
+
+    def random_u64(self, n):
+        """n 64-bit words, each made of two 32-bit words (high word first), as PyTorch's random64()."""
+        w = self.random_u32(2 * n).reshape(n, 2)
+        return (w[:, 0] << np.uint64(32)) | w[:, 1]
+
+    # -- samplers (all return NumPy arrays on the CPU) --------------------------------------
+    def _unit(self, n, npdt):
+        """n uniform [0, 1) values from the low mantissa-width bits of each word, in float64."""
+        d = _unit_bits(npdt)
+        w = self.random_u64(n) if d == 53 else self.random_u32(n)
+        return (w & np.uint64((1 << d) - 1)).astype(np.float64) * (2.0**-d)
+
+    def uniform(self, shape, npdt, low=0.0, high=1.0):
+        n = math.prod(shape)
+        x = self._unit(n, npdt)
+        if npdt == np.float64:
+            if low == 0.0 and high == 1.0:
+                out = x
+            else:  # x * (to - from) + from, one rounding as PyTorch's fused multiply-add
+                r = np.longdouble(high - low)
+                out = (x.astype(np.longdouble) * r + np.longdouble(low)).astype(np.float64)
+        else:
+            # PyTorch samples half/bfloat16/float in float: x * (to - from) + from with from/to as floats
+            # and one rounding (exact in double, then rounded to float), then rounds to the dtype
+            lo, hi = float(np.float32(low)), float(np.float32(high))
+            out = (x * float(np.float32(hi - lo)) + lo).astype(np.float32).astype(npdt)
+            if npdt != np.float32:  # a sample that rounds up to `to` in half/bfloat16 becomes `from`
+                top = np.array(high).astype(npdt)
+                out[out == top] = np.array(low).astype(npdt)
+        return out.astype(npdt, copy=False).reshape(shape)
+
+    def _normal_serial(self, n):
+        """PyTorch's one-at-a-time Box-Muller in double: each pair of 53-bit uniforms gives a cosine sample
+        and a sine sample that the generator keeps for the next draw."""
+        out = np.empty(n, np.float64)
+        i = 0
+        if n and self._next_double_normal is not None:
+            out[0] = self._next_double_normal
+            self._next_double_normal = None
+            i = 1
+        pairs = (n - i + 1) // 2
+        if pairs:
+            w = self.random_u64(2 * pairs).reshape(pairs, 2)
+            u = (w & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
+            r = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+            theta = _TWO_PI * u[:, 0]
+            z = np.stack((r * np.cos(theta), r * np.sin(theta)), axis=1).reshape(-1)
+            out[i:] = z[: n - i]
+            if (n - i) % 2:
+                self._next_double_normal = float(z[-1])
+        return out
+
+    def normal(self, shape, npdt, mean=0.0, std=1.0):
+        """Samples of N(mean, std) for scalar mean and std, as PyTorch's CPU normal_ draws them: one at a
+        time in double below 16 elements, else uniforms turned into normals 16 at a time (the last block
+        redrawn when the size is not a multiple of 16)."""
+        n = math.prod(shape)
+        if n < 16:
+            return (self._normal_serial(n) * std + mean).astype(npdt).reshape(shape)
+        is32 = npdt == np.float32
+        u = self._unit(n, npdt)
+        tail = self._unit(16, npdt) if n % 16 else None
+        fill = _box_muller16_f32 if is32 else _box_muller16_f64
+        z = fill(u[: n - n % 16].reshape(-1, 2, 8)).reshape(-1)
+        if tail is not None:  # the redrawn last block overwrites the last 16 values
+            z = np.concatenate((z[: n - 16], fill(tail.reshape(1, 2, 8)).reshape(-1)))
+        if is32:
+            out = _fma32(z, np.float32(std), np.float32(mean))
+        else:
+            # (radius * cos) * std + mean with a fused multiply-add (one rounding, via long double)
+            out = (z.astype(np.longdouble) * np.longdouble(std) + np.longdouble(mean)).astype(np.float64)
+        return out.astype(npdt, copy=False).reshape(shape)
+
+    def randint(self, shape, low, high, npdt):
+        """Integers in [low, high): `word % (high - low) + low`, with 64-bit words for wide ranges."""
+        n = math.prod(shape)
+        rng = high - low
+        wide = rng >= (1 << 32) and (npdt.kind == "f" or npdt.kind == "V" or npdt == np.int64)
+        w = self.random_u64(n) if wide else self.random_u32(n)
+        v = (w % np.uint64(rng)).astype(np.int64) if rng < (1 << 63) else (w % np.uint64(rng)).view(np.int64)
+        out = v + np.int64(low) if -(1 << 63) <= low < (1 << 63) else v
+        return out.astype(npdt).reshape(shape)
+
+    def random_full(self, shape, npdt):
+        """`random_()` with no range: [0, 2**mantissa] for floats, [0, max] for integers, {0, 1} for bool."""
+        n = math.prod(shape)
+        if npdt.kind == "b":
+            return (self.random_u32(n) % np.uint64(2)).astype(np.bool_).reshape(shape)
+        if npdt.kind in "fV":
+            d = _digits(npdt)
+            w = self.random_u64(n) if d == 53 else self.random_u32(n)
+            return (w % np.uint64((1 << d) + 1)).astype(np.float64).astype(npdt).reshape(shape)
+        info = np.iinfo(npdt)
+        w = self.random_u64(n) if npdt == np.int64 else self.random_u32(n)
+        return (w % np.uint64(int(info.max) + 1)).astype(npdt).reshape(shape)
+
+    def permutation(self, n):
+        """PyTorch's randperm: Fisher-Yates swaps with `random() % (n - i)`."""
+        r = np.arange(n, dtype=np.int64)
+        if n > 1:
+            z = (self.random_u32(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64).tolist()
+            lst = r.tolist()
+            for i, zi in enumerate(z):
+                j = zi + i
+                lst[i], lst[j] = lst[j], lst[i]
+            r = np.array(lst, dtype=np.int64)
+        return r
+
+    def exponential(self, shape, npdt, lambd=1.0):
+        u = self._unit(math.prod(shape), _F64)
+        return (-1.0 / lambd * np.log1p(-u)).astype(npdt).reshape(shape)
+
+    def geometric(self, shape, npdt, p):
+        u = self._unit(math.prod(shape), _F64)
+        with np.errstate(divide="ignore"):
+            return np.ceil(np.log(u) / math.log1p(-p)).astype(npdt).reshape(shape)
+
+    def cauchy(self, shape, npdt, median=0.0, sigma=1.0):
+        u = self._unit(math.prod(shape), _F64)
+        return (median + sigma * np.tan(math.pi * (u - 0.5))).astype(npdt).reshape(shape)
+
+    def log_normal(self, shape, npdt, mean=1.0, std=2.0):
+        z = self._normal_serial(math.prod(shape)) * std + mean
+        return np.exp(z).astype(npdt).reshape(shape)
+
+    def bernoulli(self, p, npdt):
+        """1 where a uniform draw is below p (an array; float64 p draws 53-bit uniforms, others 24-bit)."""
+        u = self._unit(p.size, _F64 if p.dtype == np.float64 else _F32).reshape(p.shape)
+        return (u < p).astype(npdt)
+
+    def poisson(self, rates, npdt):
+        self._fresh = False
+        return self._np.poisson(rates.astype(np.float64)).astype(npdt)
+
+    def multinomial(self, probs, num_samples, replacement):
+        """Indices sampled from the rows of 2-D `probs` (non-negative, each row with a positive sum)."""
+        rows, k = probs.shape
+        p = probs.astype(np.float64)
+        if not replacement:
+            # the exponential race: argsort of p / E over E ~ Exp(1) gives weighted draws without replacement
+            e = self.exponential((rows, k), np.dtype(np.float64))
+            with np.errstate(divide="ignore"):
+                keys = p / e
+            return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+        cdf = np.cumsum(p, axis=1)
+        cdf /= cdf[:, -1:]
+        u = self._unit(rows * num_samples, np.dtype(np.float64)).reshape(rows, num_samples)
+        out = np.empty((rows, num_samples), np.int64)
+        for r in range(rows):
+            out[r] = np.searchsorted(cdf[r], u[r], side="right")
+        return np.minimum(out, k - 1)
+
+
+# -- PyTorch's 16-wide Box-Muller blocks -----------------------------------------------------
+# blocks: (k, 2, 8) uniforms; the first 8 of each block give log radii, the last 8 the angles.
+
+_F32C = np.float32
+
+
+def _fma32(a, b, c):
+    """float32 fused multiply-add (exact product and sum in double, one rounding to float)."""
+    return (np.asarray(a, _F32C).astype(np.float64) * np.float64(b) + np.asarray(c, _F32C).astype(np.float64)).astype(
+        _F32C
+    )
+
+
+def _log_f32(x):
+    """Cephes-style float32 log, evaluated as PyTorch's AVX2 kernel evaluates it (with fused multiply-adds)."""
+    x = np.maximum(x, _F32C(1.1754944e-38))
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 0x7F).astype(_F32C) + _F32C(1)
+    m = ((bits & ~0x7F800000) | _F32C(0.5).view(np.int32)).view(_F32C)
+    small = m < _F32C(0.707106781186547524)
+    m = (m - _F32C(1)) + np.where(small, m, _F32C(0))
+    e = e - small.astype(_F32C)
+    z = m * m
+    y = np.full_like(m, _F32C(7.0376836292e-2))
+    for c in (
+        -1.1514610310e-1,
+        1.1676998740e-1,
+        -1.2420140846e-1,
+        1.4249322787e-1,
+        -1.6668057665e-1,
+        2.0000714765e-1,
+        -2.4999993993e-1,
+        3.3333331174e-1,
+    ):
+        y = _fma32(y, m, _F32C(c))
+    y = _fma32(y * m, z, e * _F32C(-2.12194440e-4))
+    y = _fma32(-z, _F32C(0.5), y)
+    return _fma32(e, _F32C(0.693359375), m + y)
+
+
+def _sincos_f32(x):
+    """Cephes-style float32 sine and cosine (x >= 0), as PyTorch's AVX2 kernel evaluates them."""
+    j = ((x * _F32C(1.27323954473516)).astype(np.int32) + 1) & ~1
+    y = j.astype(_F32C)
+    x = _fma32(y, _F32C(-0.78515625), x)
+    x = _fma32(y, _F32C(-2.4187564849853515625e-4), x)
+    x = _fma32(y, _F32C(-3.77489497744594108e-8), x)
+    z = x * x
+    yc = _fma32(_fma32(_F32C(2.443315711809948e-5), z, _F32C(-1.388731625493765e-3)), z, _F32C(4.166664568298827e-2))
+    yc = _fma32(yc * z, z, -(z * _F32C(0.5))) + _F32C(1)
+    ys = _fma32(_fma32(_F32C(-1.9515295891e-4), z, _F32C(8.3321608736e-3)), z, _F32C(-1.6666654611e-1))
+    ys = _fma32(ys * z, x, x)
+    poly = (j & 2) == 0
+    s = np.where(poly, ys, yc)
+    c = np.where(poly, yc, ys)
+    return np.where((j & 4) != 0, -s, s), np.where(((j - 2) & 4) == 0, -c, c)
+
+
+def _box_muller16_f32(blocks):
+    b = blocks.astype(_F32C)
+    r = np.sqrt(_F32C(-2) * _log_f32(_F32C(1) - b[:, 0]))
+    s, c = _sincos_f32(_F32C(2.0 * math.pi) * b[:, 1])
+    return np.stack((r * c, r * s), axis=1)
+
+
+def _box_muller16_f64(blocks):
+    r = np.sqrt(-2.0 * np.log(1.0 - blocks[:, 0]))
+    theta = _TWO_PI * blocks[:, 1]
+    return np.stack((r * np.cos(theta), r * np.sin(theta)), axis=1)
+
+
+default_generator = Generator()
