@@ -1,0 +1,9 @@
+"""ember.nn: modules, parameters, functional, init."""
+
+from . import modules as modules
+from .modules import *  # noqa: F403
+from .modules.module import Module as Module
+from .parameter import Buffer as Buffer
+from .parameter import Parameter as Parameter
+from .parameter import UninitializedBuffer as UninitializedBuffer
+from .parameter import UninitializedParameter as UninitializedParameter
