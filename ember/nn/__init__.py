@@ -1,5 +1,6 @@
 """ember.nn: modules, parameters, functional, init."""
 
+from . import functional as functional
 from . import modules as modules
 from .modules import *  # noqa: F403
 from .modules.module import Module as Module

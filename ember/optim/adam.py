@@ -1,0 +1,146 @@
+"""Adam and AdamW (decoupled weight decay), with amsgrad and maximize."""
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._ops.creation import _finish
+from .optimizer import Optimizer, _bump
+
+__all__ = ["Adam", "AdamW"]
+
+
+def _check(lr, eps, betas, weight_decay):
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    """Matches `torch.optim.Adam` (the single-tensor CPU algorithm, op for op)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
+    ):
+        _check(lr, eps, betas, weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        return self._run_step(closure, self._update)
+
+    def _update(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            amsgrad, maximize, decoupled = group["amsgrad"], group["maximize"], group["decoupled_weight_decay"]
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                w = p._data
+                g = p._grad._data
+                if maximize:
+                    g = np.asarray(-g)
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _finish(np.zeros((), dtype=D.float32.np), False)
+                    state["exp_avg"] = _finish(np.zeros_like(w), False)
+                    state["exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                step_t = state["step"]
+                step_t._data += 1
+                if wd != 0:
+                    if decoupled:
+                        w *= 1 - lr * wd
+                    else:
+                        g = np.asarray(g + wd * w)
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                # lerp(m, g, 1 - beta1), as torch computes it for weights below 0.5
+                m += (1 - beta1) * (g - m)
+                v *= beta2
+                v += (1 - beta2) * (g * g)
+                step = float(step_t._data)
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = math.sqrt(bias_correction2)
+                if amsgrad:
+                    vmax = state["max_exp_avg_sq"]._data
+                    np.maximum(vmax, v, out=vmax)
+                    denom = np.asarray(np.sqrt(vmax) / bias_correction2_sqrt)
+                else:
+                    denom = np.asarray(np.sqrt(v) / bias_correction2_sqrt)
+                denom += eps
+                w -= step_size * (m / denom)
+                for key in state:
+                    _bump(state[key])
+                _bump(p)
+
+
+class AdamW(Adam):
+    """Matches `torch.optim.AdamW`: Adam with decoupled weight decay (default 1e-2)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )

@@ -1,0 +1,79 @@
+"""SGD with momentum, dampening, Nesterov, weight decay and maximize."""
+
+import numpy as np
+
+from .._ops.creation import _finish
+from .optimizer import Optimizer, _bump, required
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Matches `torch.optim.SGD` (the single-tensor CPU algorithm, step for step)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ):
+        if lr is not required and (not isinstance(lr, float | int) or lr < 0.0):
+            if not isinstance(lr, float | int):
+                raise TypeError(f"Tensor lr is not supported here: {lr}")
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        return self._run_step(closure, self._update)
+
+    def _update(self):
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                g = p._grad._data
+                w = p._data
+                if maximize:
+                    g = np.asarray(-g)  # 0-d arithmetic gives NumPy scalars: keep arrays
+                if wd != 0:
+                    g = np.asarray(g + wd * w)
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = _finish(g.copy(), False)
+                    else:
+                        b = buf._data
+                        b *= momentum
+                        b += (1 - dampening) * g if dampening else g
+                        _bump(buf)
+                    g = np.asarray(g + momentum * buf._data) if nesterov else buf._data
+                w -= lr * g
+                _bump(p)
