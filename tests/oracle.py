@@ -2,9 +2,10 @@
 
 import numpy as np
 import torch
-from op_db import NoGrad
 
 import ember
+
+from op_db import NoGrad
 
 
 def to_numpy(x):

@@ -1,9 +1,10 @@
 """Autograd against torch: the same program runs on both and must agree on values, names and errors."""
 
 import pytest
-from compare import check, check_error
 
 import ember
+
+from compare import check, check_error
 
 
 def name(fn):

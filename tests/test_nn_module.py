@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import ember
+
 from compare import check, check_error
 
 

@@ -4,10 +4,11 @@ gradient, grad_fn names, second-order gradients, numerical gradcheck in float64,
 import numpy as np
 import pytest
 import torch
-from op_db import ERRORS, NOT_OPS, OPS
-from oracle import assert_close, build, call, dtype_name, flat_outputs, to_numpy
 
 import ember
+
+from op_db import ERRORS, NOT_OPS, OPS
+from oracle import assert_close, build, call, dtype_name, flat_outputs, to_numpy
 
 CASES = [(op, dt) for op in OPS for dt in op.dtypes]
 

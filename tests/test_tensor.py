@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import torch
-from compare import check, check_error
 
 import ember
+
+from compare import check, check_error
 
 
 def test_tensor_from_data_infers_dtypes():
