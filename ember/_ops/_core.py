@@ -67,6 +67,14 @@ def requires_grad(t):
 Node.needs = lambda self, i: self.next_functions[i][0] is not None
 
 
+def _save_inputs(self, a, b, ra, rb):
+    """Default for binary ops: save both tensor operands (nodes override to save less)."""
+    self.save(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+
+
+Node.save_inputs = _save_inputs
+
+
 def attach(out, node, inputs):
     """Record `node` as the history of `out`, with one edge per entry of `inputs` (non-tensors: no edge)."""
     nf = []
@@ -343,7 +351,7 @@ class ScatterFlatBackward(Node):
 
 def take_flat(t, vidx):
     """t.flatten()[vidx], differentiable."""
-    out = make(t._data.reshape(-1)[vidx])
+    out = make(arr(t._data.reshape(-1)[vidx]))
     if GRAD.enabled and t._requires_grad:
         attach(out, TakeFlatBackward(vidx, t._data.shape), (t,))
     return out

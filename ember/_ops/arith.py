@@ -60,12 +60,14 @@ def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
     except ValueError:
         raise _shape_error(opname, a, b) from None
     out = make(arr(r))
-    if GRAD.enabled and (requires_grad(a) or requires_grad(b)):
-        node = node_cls()
-        if save:
-            node.save(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
-        node.scalars = (a, b)
-        attach(out, node, (a, b))
+    if GRAD.enabled:
+        ra, rb = requires_grad(a), requires_grad(b)
+        if ra or rb:
+            node = node_cls()
+            if save:
+                node.save_inputs(a, b, ra, rb)
+            node.scalars = (a, b)
+            attach(out, node, (a, b))
     return out
 
 
@@ -77,11 +79,13 @@ def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
     except ValueError:
         raise _shape_error(opname, self, b) from None
     node = None
-    if GRAD.enabled and (self._requires_grad or requires_grad(b)):
-        node = node_cls()
-        if save:
-            node.save(self, b if isinstance(b, Tensor) else None)
-        node.scalars = (self, b)
+    if GRAD.enabled:
+        ra, rb = self._requires_grad, requires_grad(b)
+        if ra or rb:
+            node = node_cls()
+            if save:
+                node.save_inputs(self, b, ra, rb)
+            node.scalars = (self, b)
     return inplace(self, r, node, (self, b), opname)
 
 
@@ -207,7 +211,15 @@ def rsub(input, other, *, alpha=1):
 # -- mul / div ------------------------------------------------------------------------------
 
 
+def _tensor_or_none(x):
+    return x if isinstance(x, Tensor) else None
+
+
 class MulBackward0(Node):
+    def save_inputs(self, a, b, ra, rb):
+        # each gradient needs only the other operand: save no more (torch does the same)
+        self.save(_tensor_or_none(a) if rb else None, _tensor_or_none(b) if ra else None)
+
     def backward(self, g):
         a, b = self.saved
         sa, sb = self.scalars
@@ -218,6 +230,9 @@ class MulBackward0(Node):
 
 
 class DivBackward0(Node):
+    def save_inputs(self, a, b, ra, rb):
+        self.save(_tensor_or_none(a) if rb else None, _tensor_or_none(b))
+
     def backward(self, g):
         a, b = self.saved
         sa, sb = self.scalars
