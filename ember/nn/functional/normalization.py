@@ -1,0 +1,398 @@
+"""Normalization functionals: batch_norm, layer_norm, group_norm, instance_norm, rms_norm, local_response_norm.
+
+batch_norm, layer_norm and group_norm are fused: one NumPy pass forward, a graph node whose backward is
+NumPy when no graph is being built (plain `.backward()`), and re-derived through ember ops when
+`create_graph=True` (so double backward is exact).
+"""
+
+import numpy as np
+
+import ember
+
+from ..._ops._core import GRAD, Node, Tensor, attach, make
+from ..._ops._core import requires_grad as _rg
+from ..._tensor import _vc_of
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
+
+
+def _np(t):
+    return None if t is None else t._data
+
+
+def _size_str(t):
+    return f"torch.Size([{', '.join(str(s) for s in t.shape)}])"
+
+
+def _composite_grads(node, fn, inputs, g):
+    """Gradients of fn(*inputs) for the inputs node needs, as a differentiable graph (double backward)."""
+    idx = [i for i in range(len(inputs)) if node.needs(i)]
+    y = fn(*inputs)
+    gs = ember.autograd.grad(y, [inputs[i] for i in idx], g, create_graph=True, allow_unused=True)
+    out = [None] * len(inputs)
+    for i, gi in zip(idx, gs):
+        out[i] = gi
+    return tuple(out)
+
+
+# -- batch norm ----------------------------------------------------------------------------------------
+
+
+class NativeBatchNormBackward0(Node):
+    def backward(self, g):
+        x, w, b = self.saved
+        axes, shp, train = self.axes, self.shp, self.train
+        if GRAD.enabled:
+            eps, mean, invstd = self.eps, self.mean, self.invstd
+
+            def fn(x, w, b):
+                if train:
+                    m = x.mean(axes, keepdim=True)
+                    v = x.var(axes, correction=0, keepdim=True)
+                    y = (x - m) * ember.rsqrt(v + eps)
+                else:
+                    y = (x - make(mean.reshape(shp))) * make(invstd.reshape(shp))
+                if w is not None:
+                    y = y * w.reshape(shp)
+                if b is not None:
+                    y = y + b.reshape(shp)
+                return y
+
+            return _composite_grads(self, fn, (x, w, b), g)
+        gd = g._data
+        xd = x._data
+        mean = self.mean.reshape(shp)
+        invstd = self.invstd.reshape(shp)
+        xhat = (xd - mean) * invstd
+        gx = gw = gb = None
+        if self.needs(0):
+            gwd = gd * w._data.reshape(shp) if w is not None else gd
+            if train:
+                m = gd.size // max(1, mean.size)
+                s1 = gwd.sum(axis=axes, keepdims=True) / m
+                s2 = (gwd * xhat).sum(axis=axes, keepdims=True) / m
+                gx = make((gwd - s1 - xhat * s2) * invstd)
+            else:
+                gx = make(gwd * invstd)
+        if self.needs(1):
+            gw = make((gd * xhat).sum(axis=axes))
+        if self.needs(2):
+            gb = make(gd.sum(axis=axes))
+        return gx, gw, gb
+
+
+def _bn_stats(xd, axes):
+    mean = xd.mean(axis=axes, keepdims=True)
+    xc = xd - mean
+    var = np.mean(xc * xc, axis=axes, keepdims=True)
+    return mean, xc, var
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Matches `torch.nn.functional.batch_norm`."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    xd = input._data
+    if xd.ndim < 2:
+        raise ValueError(f"Expected 2D or higher input (got {xd.ndim}D input)")
+    c = xd.shape[1]
+    if training:
+        n = xd.size // c if c else 0
+        if n == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {_size_str(input)}")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t._data.size != c:
+            raise RuntimeError(f"{name} should contain {t._data.size} elements not {c}")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError(
+            "running_mean must be defined in evaluation mode"
+            if running_mean is None
+            else "running_var must be defined in evaluation mode"
+        )
+    axes = (0,) + tuple(range(2, xd.ndim))
+    shp = (1, c) + (1,) * (xd.ndim - 2)
+    dt = xd.dtype
+    if training:
+        mean, xc, var = _bn_stats(xd, axes)
+        invstd = (1.0 / np.sqrt(var + dt.type(eps))).astype(dt, copy=False)
+        y = xc * invstd
+        if running_mean is not None or running_var is not None:
+            n = xd.size // c
+            mom = float(momentum) if momentum is not None else 0.0
+            if running_mean is not None:
+                rm = running_mean._data
+                new = mom * mean.reshape(-1).astype(np.float64) + (1 - mom) * rm.astype(np.float64)
+                rm[...] = new.astype(rm.dtype)
+                _vc_of(running_mean).v += 1
+            if running_var is not None:
+                rv = running_var._data
+                unb = var.reshape(-1).astype(np.float64) * (n / (n - 1))
+                rv[...] = (mom * unb + (1 - mom) * rv.astype(np.float64)).astype(rv.dtype)
+                _vc_of(running_var).v += 1
+        mean_s, invstd_s = mean.reshape(-1), invstd.reshape(-1)
+    else:
+        mean_s = running_mean._data.astype(dt, copy=False)
+        invstd_s = (1.0 / np.sqrt(running_var._data.astype(dt, copy=False) + dt.type(eps))).astype(dt, copy=False)
+        y = (xd - mean_s.reshape(shp)) * invstd_s.reshape(shp)
+    if weight is not None:
+        y *= weight._data.reshape(shp)
+    if bias is not None:
+        y += bias._data.reshape(shp)
+    out = make(y)
+    if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
+        node = NativeBatchNormBackward0()
+        node.axes, node.shp, node.train, node.eps = axes, shp, bool(training), eps
+        node.mean, node.invstd = mean_s, invstd_s
+        node.save(input, weight, bias)
+        attach(out, node, (input, weight, bias))
+    return out
+
+
+# -- layer norm ----------------------------------------------------------------------------------------
+
+
+class NativeLayerNormBackward0(Node):
+    def backward(self, g):
+        x, w, b = self.saved
+        axes, eps = self.axes, self.eps
+        if GRAD.enabled:
+
+            def fn(x, w, b):
+                m = x.mean(axes, keepdim=True)
+                v = x.var(axes, correction=0, keepdim=True)
+                y = (x - m) * ember.rsqrt(v + eps)
+                if w is not None:
+                    y = y * w
+                if b is not None:
+                    y = y + b
+                return y
+
+            return _composite_grads(self, fn, (x, w, b), g)
+        gd = g._data
+        xd = x._data
+        xhat = (xd - self.mean) * self.rstd
+        lead = tuple(range(xd.ndim - len(axes)))
+        gx = gw = gb = None
+        if self.needs(0):
+            gwd = gd * w._data if w is not None else gd
+            s1 = gwd.mean(axis=axes, keepdims=True)
+            s2 = (gwd * xhat).mean(axis=axes, keepdims=True)
+            gx = make((gwd - s1 - xhat * s2) * self.rstd)
+        if self.needs(1):
+            gw = make((gd * xhat).sum(axis=lead))
+        if self.needs(2):
+            gb = make(gd.sum(axis=lead))
+        return gx, gw, gb
+
+
+def _shape_str(s):
+    return "[" + ", ".join(str(int(v)) for v in s) + "]"
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Matches `torch.nn.functional.layer_norm`."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    xd = input._data
+    k = len(normalized_shape)
+    if k == 0 or xd.ndim < k or tuple(xd.shape[xd.ndim - k :]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={_shape_str(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{_shape_str(xd.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t._data.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{_shape_str(t._data.shape)} and normalized_shape = {_shape_str(normalized_shape)}"
+            )
+    axes = tuple(range(xd.ndim - k, xd.ndim))
+    dt = xd.dtype
+    mean = xd.mean(axis=axes, keepdims=True)
+    xc = xd - mean
+    var = np.mean(xc * xc, axis=axes, keepdims=True)
+    rstd = (1.0 / np.sqrt(var + dt.type(eps))).astype(dt, copy=False)
+    y = xc * rstd
+    if weight is not None:
+        y *= weight._data
+    if bias is not None:
+        y += bias._data
+    out = make(y)
+    if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
+        node = NativeLayerNormBackward0()
+        node.axes, node.eps, node.mean, node.rstd = axes, eps, mean, rstd
+        node.save(input, weight, bias)
+        attach(out, node, (input, weight, bias))
+    return out
+
+
+# -- group norm ----------------------------------------------------------------------------------------
+
+
+class NativeGroupNormBackward0(Node):
+    def backward(self, g):
+        x, w, b = self.saved
+        G, eps = self.G, self.eps
+        xd = x._data
+        N, C = xd.shape[0], xd.shape[1]
+        cshp = (1, C) + (1,) * (xd.ndim - 2)
+        if GRAD.enabled:
+
+            def fn(x, w, b):
+                xr = x.reshape(N, G, -1)
+                m = xr.mean(-1, keepdim=True)
+                v = xr.var(-1, correction=0, keepdim=True)
+                y = ((xr - m) * ember.rsqrt(v + eps)).reshape(x.shape)
+                if w is not None:
+                    y = y * w.reshape(cshp)
+                if b is not None:
+                    y = y + b.reshape(cshp)
+                return y
+
+            return _composite_grads(self, fn, (x, w, b), g)
+        gd = g._data
+        xr = xd.reshape(N, G, -1)
+        xhat_r = (xr - self.mean) * self.rstd
+        xhat = xhat_r.reshape(xd.shape)
+        axes = (0,) + tuple(range(2, xd.ndim))
+        gx = gw = gb = None
+        if self.needs(0):
+            gwd = (gd * w._data.reshape(cshp) if w is not None else gd).reshape(N, G, -1)
+            s1 = gwd.mean(axis=-1, keepdims=True)
+            s2 = (gwd * xhat_r).mean(axis=-1, keepdims=True)
+            gx = make(((gwd - s1 - xhat_r * s2) * self.rstd).reshape(xd.shape))
+        if self.needs(1):
+            gw = make((gd * xhat).sum(axis=axes))
+        if self.needs(2):
+            gb = make(gd.sum(axis=axes))
+        return gx, gw, gb
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Matches `torch.nn.functional.group_norm`."""
+    xd = input._data
+    if xd.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {xd.ndim}")
+    N, C = xd.shape[0], xd.shape[1]
+    if num_groups <= 0 or C % num_groups != 0:
+        raise RuntimeError(
+            "Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{_shape_str(xd.shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.size != C):
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
+                f"{name} of shape {_shape_str(t._data.shape)} and input of shape {_shape_str(xd.shape)}"
+            )
+    dt = xd.dtype
+    xr = xd.reshape(N, num_groups, -1)
+    mean = xr.mean(axis=-1, keepdims=True)
+    xc = xr - mean
+    var = np.mean(xc * xc, axis=-1, keepdims=True)
+    rstd = (1.0 / np.sqrt(var + dt.type(eps))).astype(dt, copy=False)
+    y = (xc * rstd).reshape(xd.shape)
+    cshp = (1, C) + (1,) * (xd.ndim - 2)
+    if weight is not None:
+        y *= weight._data.reshape(cshp)
+    if bias is not None:
+        y += bias._data.reshape(cshp)
+    out = make(y)
+    if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
+        node = NativeGroupNormBackward0()
+        node.G, node.eps, node.mean, node.rstd = num_groups, eps, mean, rstd
+        node.save(input, weight, bias)
+        attach(out, node, (input, weight, bias))
+    return out
+
+
+# -- instance norm -------------------------------------------------------------------------------------
+
+
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-5,
+):
+    """Matches `torch.nn.functional.instance_norm` (batch norm over a (1, N*C, ...) view, as torch)."""
+    xd = input._data
+    if xd.ndim < 2:
+        raise ValueError(f"Expected 2D or higher input (got {xd.ndim}D input)")
+    N, C = xd.shape[0], xd.shape[1]
+    if use_input_stats:
+        sp = 1
+        for s in xd.shape[2:]:
+            sp *= s
+        if sp == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {_size_str(input)}")
+    x2 = input.reshape((1, N * C) + tuple(xd.shape[2:]))
+    w2 = weight.repeat(N) if weight is not None else None
+    b2 = bias.repeat(N) if bias is not None else None
+    rm2 = make(np.tile(running_mean._data, N)) if running_mean is not None else None
+    rv2 = make(np.tile(running_var._data, N)) if running_var is not None else None
+    out = batch_norm(x2, rm2, rv2, w2, b2, use_input_stats, momentum, eps)
+    if use_input_stats:
+        if running_mean is not None:
+            running_mean._data[...] = rm2._data.reshape(N, C).mean(axis=0)
+            _vc_of(running_mean).v += 1
+        if running_var is not None:
+            running_var._data[...] = rv2._data.reshape(N, C).mean(axis=0)
+            _vc_of(running_var).v += 1
+    return out.view(input.shape)
+
+
+# -- rms norm / local response norm ----------------------------------------------------------------------
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Matches `torch.nn.functional.rms_norm`."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    xd = input._data
+    k = len(normalized_shape)
+    if k == 0 or xd.ndim < k or tuple(xd.shape[xd.ndim - k :]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={_shape_str(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{_shape_str(xd.shape)}"
+        )
+    if eps is None:
+        eps = float(np.finfo(xd.dtype).eps) if xd.dtype.kind == "f" else float(np.finfo(np.float32).eps)
+    dims = tuple(range(xd.ndim - k, xd.ndim))
+    y = input * ember.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    if weight is not None:
+        y = y * weight
+    return y
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Matches `torch.nn.functional.local_response_norm` (window over channels, zero-padded)."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    C = input.shape[1]
+    sq = input * input
+    lo, hi = size // 2, (size - 1) // 2
+    zshape = list(input.shape)
+    parts = []
+    if lo:
+        zshape[1] = lo
+        parts.append(ember.zeros(zshape, dtype=input.dtype))
+    parts.append(sq)
+    if hi:
+        zshape[1] = hi
+        parts.append(ember.zeros(zshape, dtype=input.dtype))
+    padded = ember.cat(parts, 1) if len(parts) > 1 else sq
+    acc = padded.narrow(1, 0, C)
+    for i in range(1, size):
+        acc = acc + padded.narrow(1, i, C)
+    div = (acc * (alpha / size) + k) ** beta
+    return input / div

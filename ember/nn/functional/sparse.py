@@ -1,0 +1,235 @@
+"""embedding, embedding_bag, one_hot."""
+
+import numpy as np
+
+import ember
+
+from ..._ops._core import GRAD, Node, attach, make
+from ..._tensor import _vc_of
+
+__all__ = ["embedding", "embedding_bag", "one_hot"]
+
+_INDEX_KINDS = ("int64", "int32")
+
+
+def _check_indices(t, opname):
+    if t._data.dtype.name not in _INDEX_KINDS:
+        raise RuntimeError(
+            f"Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but "
+            f"got ember.{_tensor_type(t)} instead (while checking arguments for {opname})"
+        )
+
+
+def _tensor_type(t):
+    names = {
+        "float32": "FloatTensor",
+        "float64": "DoubleTensor",
+        "float16": "HalfTensor",
+        "bool": "BoolTensor",
+        "uint8": "ByteTensor",
+        "int8": "CharTensor",
+        "int16": "ShortTensor",
+        "bfloat16": "BFloat16Tensor",
+    }
+    return names.get(t._data.dtype.name, "Tensor")
+
+
+def _norm_padding_idx(padding_idx, num):
+    if padding_idx is None:
+        return -1
+    if padding_idx > 0:
+        if padding_idx >= num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    elif padding_idx < 0:
+        if padding_idx < -num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = num + padding_idx
+    return padding_idx
+
+
+def _renorm_(weight, idx, max_norm, norm_type):
+    """torch.embedding_renorm_: rows of `weight` used by `idx` with norm > max_norm are scaled down in place."""
+    w = weight._data
+    rows = np.unique(idx)
+    sub = w[rows]
+    if norm_type == float("inf"):
+        norms = np.abs(sub).max(axis=1)
+    else:
+        norms = (np.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    if big.any():
+        scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
+        w[rows[big]] = sub[big] * scale[:, None]
+        _vc_of(weight).v += 1
+
+
+class EmbeddingBackward0(Node):
+    def backward(self, g):
+        idx, num = self.idx, self.num
+        gd = g._data
+        D = gd.shape[-1]
+        flat = idx.reshape(-1)
+        if GRAD.enabled:
+            g2 = g.reshape(-1, D)
+            scale = self._scale(flat, gd.dtype)
+            if scale is not None:
+                g2 = g2 * make(scale[:, None])
+            return ember.zeros((num, D), dtype=g.dtype).index_add(0, make(flat), g2)
+        g2 = gd.reshape(-1, D)
+        scale = self._scale(flat, gd.dtype)
+        if scale is not None:
+            g2 = g2 * scale[:, None]
+        out = np.zeros((num, D), dtype=gd.dtype)
+        np.add.at(out, flat, g2)
+        return make(out)
+
+    def _scale(self, flat, dt):
+        scale = None
+        if self.freq:
+            counts = np.bincount(flat, minlength=self.num)
+            scale = (1.0 / counts[flat]).astype(dt)
+        if self.pad >= 0:
+            keep = (flat != self.pad).astype(dt)
+            scale = keep if scale is None else scale * keep
+        return scale
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """Matches `torch.nn.functional.embedding` (gradients are always dense)."""
+    num = weight._data.shape[0]
+    padding_idx = _norm_padding_idx(padding_idx, num)
+    _check_indices(input, "embedding")
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _renorm_(weight, idx, max_norm, norm_type)
+    out = make(weight._data[idx])
+    if GRAD.enabled and weight._requires_grad:
+        node = EmbeddingBackward0()
+        node.idx, node.num, node.pad, node.freq = idx, num, padding_idx, bool(scale_grad_by_freq)
+        attach(out, node, (weight,))
+    return out
+
+
+def one_hot(tensor, num_classes=-1):
+    """Matches `torch.nn.functional.one_hot`."""
+    if tensor._data.dtype.name != "int64":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    d = tensor._data
+    if num_classes == -1:
+        if d.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(d.max()) + 1
+    if d.size:
+        if d.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if d.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(d.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, d[..., None], 1, axis=-1)
+    return make(out)
+
+
+def embedding_bag(
+    input,
+    weight,
+    offsets=None,
+    max_norm=None,
+    norm_type=2,
+    scale_grad_by_freq=False,
+    mode="mean",
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
+    """Matches `torch.nn.functional.embedding_bag` (bags reduced by ember ops, so gradients are exact)."""
+    if weight.dtype == ember.long and input.dtype.is_floating_point:
+        input, weight = weight, input  # torch's backward-compatible argument order
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(
+            f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not None, then it must "
+            f"have the same shape as the input ({tuple(input.shape)})"
+        )
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed length "
+                f"sequences. However, found offsets of type {type(offsets)}"
+            )
+        B, L = input.shape
+        starts = np.arange(0, B * L, L, dtype=np.int64)
+        flat_in = input.reshape(-1)
+        psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
+        ends = starts + L
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        flat_in = input
+        psw = per_sample_weights
+        off = offsets._data.astype(np.int64)
+        n = input.shape[0]
+        if include_last_offset:
+            starts, ends = off[:-1], off[1:]
+        else:
+            starts = off
+            ends = np.append(off[1:], n)
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if max_norm is not None:
+        _renorm_(weight, flat_in._data, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(
+            "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' "
+            f"(got mode='{mode}'). Please open a feature request on GitHub."
+        )
+    num = weight.shape[0]
+    pad = _norm_padding_idx(padding_idx, num)
+    idx = flat_in._data
+    n = idx.shape[0]
+    B = len(starts)
+    D = weight.shape[1]
+    lengths = np.maximum(ends - starts, 0)
+    bag = np.repeat(np.arange(B, dtype=np.int64), lengths)
+    pos = (
+        np.concatenate([np.arange(s, e, dtype=np.int64) for s, e in zip(starts, ends)]) if B else np.zeros(0, np.int64)
+    )
+    if len(pos) != n or (n and not np.array_equal(pos, np.arange(n))):
+        keep_pos = pos
+    else:
+        keep_pos = None
+    sel = idx if keep_pos is None else idx[keep_pos]
+    valid = sel != pad if pad >= 0 else None
+    rows = embedding(make(sel), weight, scale_grad_by_freq=scale_grad_by_freq)
+    if mode in ("sum", "mean"):
+        if psw is not None:
+            p = psw if keep_pos is None else psw[make(keep_pos)]
+            rows = rows * p.unsqueeze(1)
+        if valid is not None:
+            rows = rows * make(valid.astype(weight._data.dtype)[:, None])
+        out = ember.zeros((B, D), dtype=weight.dtype).index_add(0, make(bag), rows)
+        if mode == "mean":
+            cnt = np.bincount(bag, weights=None if valid is None else valid, minlength=B).astype(weight._data.dtype)
+            out = out / make(np.maximum(cnt, 1)[:, None])
+        return out
+    # max
+    rd = rows._data
+    m = len(rd)
+    ok = np.ones(m, bool) if valid is None else valid
+    cand = np.where(ok[:, None], rd, -np.inf)
+    order = np.arange(m, dtype=np.int64)
+    best = np.full((B, D), -np.inf)
+    np.maximum.at(best, bag, cand)
+    hit = (cand == best[bag]) & ok[:, None]
+    argpos = np.full((B, D), m, dtype=np.int64)
+    np.minimum.at(argpos, bag, np.where(hit, order[:, None], m))
+    empty = argpos >= m
+    gathered = ember.cat([rows, ember.zeros((1, D), dtype=weight.dtype)], 0).gather(0, make(np.where(empty, m, argpos)))
+    return gathered
