@@ -4,7 +4,7 @@ import itertools
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _vc_of
 from ..autograd.grad_mode import GRAD
 
 __all__ = ["Optimizer", "required"]
@@ -277,6 +277,4 @@ class Optimizer:
 
 def _bump(t):
     """Record an in-place update made on t's array directly."""
-    from .._tensor import _vc_of  # noqa: PLC0415
-
     _vc_of(t).v += 1

@@ -1,0 +1,89 @@
+"""RAdam: Adam with variance rectification (optional decoupled weight decay)."""
+
+import numpy as np
+
+from .._ops.creation import _finish
+from .adamax import _check_common, _grad_of, _scalar_state
+from .optimizer import Optimizer, _bump
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    """Matches `torch.optim.RAdam` (the single-tensor CPU algorithm, op for op)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        decoupled_weight_decay=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+    ):
+        _check_common(lr, eps, betas, weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            decoupled_weight_decay=decoupled_weight_decay,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        return self._run_step(closure, self._update)
+
+    def _update(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                g = _grad_of(p, maximize, "RAdam")
+                w = p._data
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _scalar_state(0.0)
+                    state["exp_avg"] = _finish(np.zeros_like(w), False)
+                    state["exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                step_t = state["step"]
+                step_t._data += 1
+                step = float(step_t._data)
+                if wd != 0:
+                    if decoupled:
+                        w *= 1 - lr * wd
+                    else:
+                        g = np.asarray(g + wd * w)
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                m += (1 - beta1) * (g - m)
+                v *= beta2
+                v += ((1 - beta2) * g) * g
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                corrected = m / bias_correction1
+                rho_inf = 2 / (1 - beta2) - 1
+                rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                    sq = np.sqrt(v)
+                    sq += eps
+                    adaptive = (bias_correction2**0.5) / sq
+                    w -= corrected * lr * adaptive * rect
+                else:
+                    w -= corrected * lr
+                for key in state:
+                    _bump(state[key])
+                _bump(p)
