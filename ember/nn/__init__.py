@@ -1,6 +1,7 @@
 """ember.nn: modules, parameters, functional, init."""
 
 from . import functional as functional
+from . import init as init
 from . import modules as modules
 from .modules import *  # noqa: F403
 from .modules.module import Module as Module
