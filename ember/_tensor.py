@@ -15,10 +15,11 @@ _new = object.__new__
 class _Version:
     """A version counter shared by a tensor and all its views."""
 
-    __slots__ = ("v",)
+    __slots__ = ("v", "where")
 
     def __init__(self):
         self.v = 0
+        self.where = None  # (code, lineno) of the last in-place write through ops, for error messages
 
 
 class Tensor:

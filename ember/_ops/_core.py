@@ -22,7 +22,7 @@ from .. import _dtype as D
 from .._backend import xp_of
 from .._tensor import Tensor, _Extra, _extra, _vc_of, edge, make
 from ..autograd.grad_mode import GRAD
-from ..autograd.graph import Node
+from ..autograd.graph import Node, user_frame
 
 __all__ = [
     "Tensor",
@@ -295,7 +295,9 @@ def inplace(self, result, node, inputs, opname):
     if self._data.flags.writeable is False:
         raise RuntimeError(f"{opname}: cannot write into a read-only tensor")
     xp_of(data).copyto(data, result, casting="unsafe")
-    _vc_of(self).v += 1
+    vc = _vc_of(self)
+    vc.v += 1
+    vc.where = user_frame()
     if node is not None:
         rebase(self, node, inputs)
     return self

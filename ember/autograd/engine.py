@@ -7,7 +7,7 @@ of gradient accumulation is deterministic.
 import heapq
 
 from .grad_mode import GRAD
-from .graph import AccumulateGrad
+from .graph import ANOMALY, AccumulateGrad, where_str
 
 
 def _sum_to(g, shape, node, i):
@@ -31,6 +31,7 @@ def _sum_to(g, shape, node, i):
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
                 f"[{', '.join(map(str, gshape))}] but expected shape compatible with [{', '.join(map(str, shape))}]"
+                f" (ember: {node.name()} belongs to the op called at {where_str(node._where)})"
             )
     if dims:
         g = _ops.sum(g, dims, keepdim=True)
@@ -159,6 +160,8 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     r = h(outs, tuple(grads_in))
                     if r is not None:
                         outs = tuple(r)
+            if ANOMALY.enabled and ANOMALY.check_nan:
+                _check_nan(node, outs)
             if not retain_graph:
                 node._release()
             nf = node.next_functions
@@ -192,6 +195,34 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
     finally:
         GRAD.enabled = prev
     return results
+
+
+def _check_nan(node, outs):
+    """Anomaly mode: a NaN in a node's gradients raises, with the forward traceback of that node."""
+    import numpy as np  # noqa: PLC0415
+
+    for i, g in enumerate(outs):
+        if g is None:
+            continue
+        d = g._data
+        if d.dtype.kind in "fc" and bool(np.isnan(np.asarray(d) if type(d) is np.ndarray else d.get()).any()):
+            import warnings  # noqa: PLC0415
+
+            if node._stack:
+                import traceback  # noqa: PLC0415
+
+                warnings.warn(
+                    "Error detected in "
+                    + node.name()
+                    + ". Traceback of forward call that caused the error:\n"
+                    + "".join(traceback.format_list(node._stack)),
+                    UserWarning,
+                    stacklevel=2,
+                )
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output. "
+                f"(ember: the forward op was called at {where_str(node._where)})"
+            )
 
 
 def _dtype_of(np_dtype):

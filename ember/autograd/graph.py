@@ -1,8 +1,41 @@
 """Graph nodes: Node (every backward function), AccumulateGrad, saved tensors with version checks."""
 
 import itertools
+import sys
 
-__all__ = ["Node", "AccumulateGrad"]
+__all__ = ["Node", "AccumulateGrad", "saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+
+_getframe = sys._getframe
+
+
+def user_frame(depth=2):
+    """(code, lineno) of the innermost caller outside ember: where the user called the op.
+
+    Kept as a code object and a line number, not a frame, so no locals are kept alive."""
+    f = _getframe(depth)
+    while f is not None and f.f_globals.get("__name__", "").startswith("ember"):
+        f = f.f_back
+    if f is None:
+        return None
+    return (f.f_code, f.f_lineno)
+
+
+def where_str(w):
+    if w is None:
+        return "an unknown location"
+    code, line = w
+    return f"{code.co_filename}:{line} (in {code.co_name})"
+
+
+class _Anomaly:
+    __slots__ = ("enabled", "check_nan")
+
+    def __init__(self):
+        self.enabled = False
+        self.check_nan = True
+
+
+ANOMALY = _Anomaly()
 
 _seq = itertools.count()
 
@@ -37,6 +70,8 @@ class Node:
         "_retain",
         "_freed",
         "_meta",
+        "_where",
+        "_stack",
         "__weakref__",
         "__dict__",
     )
@@ -49,6 +84,13 @@ class Node:
         self._n_out = 1
         self._pre_hooks = self._hooks = self._tensor_hooks = self._retain = None
         self._freed = False
+        self._where = user_frame()
+        if ANOMALY.enabled:
+            import traceback  # noqa: PLC0415 - anomaly mode only
+
+            self._stack = traceback.extract_stack()[:-1]
+        else:
+            self._stack = None
 
     # -- public API -------------------------------------------------------------------------
     def name(self):
@@ -91,6 +133,10 @@ class Node:
 
         An output of this node (call save after attaching) is kept without its grad_fn, so that the
         node and its output do not form a reference cycle; it is rebuilt when unpacked."""
+        if _HOOKS:
+            pack, unpack = _HOOKS[-1]
+            self._saved = tuple(None if t is None else (_Packed(pack(t), unpack), 0) for t in tensors)
+            return
         self._saved = tuple(
             None if t is None else (_SavedOutput(t) if t._grad_fn is self else t, t._vc.v if t._vc is not None else 0)
             for t in tensors
@@ -101,7 +147,9 @@ class Node:
         s = self._saved
         if s is None:
             if self._freed:
-                raise RuntimeError(_FREED_MSG)
+                raise RuntimeError(
+                    _FREED_MSG + f" (ember: {self.name()} was created by the op called at {where_str(self._where)})"
+                )
             return ()
         out = []
         for item in s:
@@ -109,17 +157,23 @@ class Node:
                 out.append(None)
                 continue
             t, ver = item
+            if type(t) is _Packed:
+                out.append(t.unpack())
+                continue
             if type(t) is _SavedOutput:
                 t = t.unpack(self)
             cur = t._vc.v if t._vc is not None else 0
             if cur != ver:
                 fn = t._grad_fn
                 where = f", which is output {t._output_nr} of {_op_name(fn)}," if fn is not None else ""
+                written = getattr(t._vc, "where", None)
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: {_type_desc(t)}{where} is at version {cur}; expected version {ver} instead. "
                     "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-                    "with torch.autograd.set_detect_anomaly(True)."
+                    "with torch.autograd.set_detect_anomaly(True). "
+                    f"(ember: it was saved by {self.name()} for the op called at {where_str(self._where)}"
+                    + (f", and last modified in place at {where_str(written)})" if written else ")")
                 )
             out.append(t)
         return out
@@ -132,6 +186,65 @@ class Node:
 
     def _release_extra(self):
         pass
+
+
+_HOOKS = []  # stack of (pack, unpack) from saved_tensors_hooks
+
+
+class _Packed:
+    __slots__ = ("obj", "fn")
+
+    def __init__(self, obj, fn):
+        self.obj, self.fn = obj, fn
+
+    def unpack(self):
+        return self.fn(self.obj)
+
+
+class saved_tensors_hooks:
+    """Matches `torch.autograd.graph.saved_tensors_hooks`: pack(tensor) when saved, unpack(obj) in backward."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        _HOOKS.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _HOOKS.pop()
+        return False
+
+
+class disable_saved_tensors_hooks:
+    """Matches `torch.autograd.graph.disable_saved_tensors_hooks`: saving under it raises."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        def refuse(_t):
+            raise RuntimeError(self.error_message)
+
+        _HOOKS.append((refuse, None))
+
+    def __exit__(self, *exc):
+        _HOOKS.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Matches `torch.autograd.graph.save_on_cpu`: saved tensors are kept on the CPU, moved back in backward."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack(t):
+            return (t.device, t.cpu())
+
+        def unpack(packed):
+            dev, t = packed
+            return t.to(dev)
+
+        super().__init__(pack, unpack)
 
 
 class _SavedOutput:
