@@ -47,7 +47,7 @@ from ._ops.creation import (
     LongTensor,
     ShortTensor,
 )
-from . import autograd, cuda, nn, optim, return_types
+from . import autograd, cuda, nn, optim, return_types, utils
 from ._generator import Generator, default_generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state

@@ -25,6 +25,10 @@ def test_tensor_from_data_infers_dtypes():
             L.tensor(np.array([1, 2], dtype=np.int32)),
             L.tensor([L.tensor(1.0), L.tensor(2.0)]),
             L.tensor(1 + 2j),
+            L.tensor([np.float64(1.0), 2.0]),
+            L.tensor([np.float32(1.0), np.float64(2.0)]),
+            L.tensor([np.int32(1)]),
+            L.tensor([1, np.float64(2.0)]),
         ]
 
     check(run)

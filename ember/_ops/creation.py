@@ -111,8 +111,34 @@ def _from_data(data, dtype, opname):
 
 
 def _infer_list_dtype(data, a):
-    # a tensor inside the list keeps its dtype class (float32 tensors stay float32 etc.)
-    return _infer_np_dtype(a)
+    """torch's rule: promote over the leaves, Python scalars counting as their default dtype and NumPy
+    scalars or tensors as their own dtype."""
+    typed = []
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        elif isinstance(x, (np.generic, Tensor)):
+            typed.append(D.from_np(x.dtype) if isinstance(x, np.generic) else x.dtype)
+
+    walk(data)
+    if not typed:
+        return _infer_np_dtype(a)
+    res = None
+    for d in typed:
+        res = d if res is None else D.promote_types(res, d)
+    py = _infer_np_dtype(np.array([v for v in _py_leaves(data)])) if _py_leaves(data) else None
+    return res if py is None else D.promote_types(res, py)
+
+
+def _py_leaves(x):
+    if isinstance(x, (list, tuple)):
+        out = []
+        for y in x:
+            out.extend(_py_leaves(y))
+        return out
+    return [x] if isinstance(x, (bool, int, float, complex)) else []
 
 
 def _check_ragged(data, dim=0):
