@@ -52,6 +52,8 @@ from ._generator import Generator, default_generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._nn_methods import celu, hardshrink, log_softmax, prelu, relu, relu_, rrelu, selu, softmax
+from . import serialization
+from .serialization import load, save
 from . import random  # after `from ._ops import *`, which binds the op module ember._ops.random here
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
