@@ -44,11 +44,15 @@ __all__ = [
 
 
 def conj(t):
-    """Conjugate for complex tensors, identity otherwise (used by derivative formulas)."""
-    if isinstance(t, Tensor) and t._data.dtype.kind == "c":
-        from .complex import conj as _conj  # noqa: PLC0415
+    """Conjugate for complex tensors and scalars, identity otherwise (used by derivative formulas)."""
+    if isinstance(t, Tensor):
+        if t._data.dtype.kind == "c":
+            from .complex import conj as _conj  # noqa: PLC0415
 
-        return _conj(t)
+            return _conj(t)
+        return t
+    if isinstance(t, (complex, np.complexfloating)):
+        return t.conjugate()
     return t
 
 

@@ -183,7 +183,10 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     if g._data.shape != shape:
                         g = _sum_to(g, shape, node, i)
                     if g._data.dtype != dt:
-                        g = g.to(_dtype_of(dt))
+                        if g._data.dtype.kind == "c" and dt.kind != "c":
+                            g = g.real  # a real input takes the real part of a complex gradient
+                        if g._data.dtype != dt:
+                            g = g.to(_dtype_of(dt))
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt._n_out
