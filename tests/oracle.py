@@ -10,7 +10,7 @@ from op_db import NoGrad
 
 def to_numpy(x):
     if isinstance(x, torch.Tensor):
-        x = x.detach()
+        x = x.detach().resolve_conj().resolve_neg()
         if x.dtype == torch.bfloat16:
             x = x.float()
         return x.cpu().numpy()

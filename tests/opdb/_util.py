@@ -1,6 +1,7 @@
 """Sample builders shared by the op-table families."""
 
 import numpy as np
+
 from op_db import S
 
 

@@ -1,6 +1,6 @@
 import numpy as np
-from op_db import ErrorInput, NoGrad, OpInfo, S
 
+from op_db import ErrorInput, NoGrad, OpInfo, S
 from opdb._util import BINARY_SHAPES, binary_samples, rnd
 
 FLOATS = ("float32", "float64")

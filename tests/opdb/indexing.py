@@ -2,8 +2,8 @@
 tests/test_indexing.py."""
 
 import numpy as np
-from op_db import ErrorInput, NoGrad, OpInfo, S
 
+from op_db import ErrorInput, NoGrad, OpInfo, S
 from opdb._util import rnd
 
 FI = ("float32", "float64", "int64")

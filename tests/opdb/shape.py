@@ -1,6 +1,6 @@
 import numpy as np
-from op_db import ErrorInput, OpInfo, S
 
+from op_db import ErrorInput, OpInfo, S
 from opdb._util import rnd
 
 FLOATS = ("float32", "float64")
