@@ -1,0 +1,352 @@
+"""Helpers shared by the distributions: argument broadcasting, probs <-> logits, lazy properties, and
+private differentiable special functions / linear algebra / gamma sampling where ember has no public op yet."""
+
+import math
+from functools import update_wrapper
+from numbers import Number
+
+import numpy as np
+
+import ember
+from ember.autograd import Function
+
+__all__ = [
+    "broadcast_all",
+    "logits_to_probs",
+    "probs_to_logits",
+    "clamp_probs",
+    "lazy_property",
+    "tril_matrix_to_vec",
+    "vec_to_tril_matrix",
+    "euler_constant",
+]
+
+euler_constant = 0.57721566490153286060
+
+
+def _is_tensor(v):
+    return isinstance(v, ember.Tensor)
+
+
+def broadcast_all(*values):
+    """Matches `torch.distributions.utils.broadcast_all`."""
+    if not all(_is_tensor(v) or isinstance(v, Number) for v in values):
+        raise ValueError(
+            "Input arguments must all be instances of Number, torch.Tensor or objects implementing __torch_function__."
+        )
+    if not all(_is_tensor(v) for v in values):
+        opts = {"dtype": ember.get_default_dtype()}
+        for v in values:
+            if _is_tensor(v):
+                opts = {"dtype": v.dtype, "device": v.device}
+                break
+        values = [v if _is_tensor(v) else ember.tensor(v, **opts) for v in values]
+    return ember.broadcast_tensors(*values)
+
+
+def _standard_normal(shape, dtype, device):
+    return ember.empty(tuple(shape), dtype=dtype, device=device).normal_()
+
+
+def _sum_rightmost(value, dim):
+    if dim == 0:
+        return value
+    return value.reshape(value.shape[: value.dim() - dim] + (-1,)).sum(-1)
+
+
+def logits_to_probs(logits, is_binary=False):
+    if is_binary:
+        return ember.sigmoid(logits)
+    return ember.softmax(logits, dim=-1)
+
+
+def clamp_probs(probs):
+    eps = ember.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs, is_binary=False):
+    ps = clamp_probs(probs)
+    if is_binary:
+        return ember.log(ps) - ember.log1p(-ps)
+    return ember.log(ps)
+
+
+class lazy_property:
+    """A property computed on first access and then stored on the instance (as torch's)."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+        update_wrapper(self, wrapped)
+
+    def __get__(self, instance, obj_type=None):
+        if instance is None:
+            return _lazy_property_and_property(self.wrapped)
+        with ember.enable_grad():
+            value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
+
+
+class _lazy_property_and_property(lazy_property, property):
+    def __init__(self, wrapped):
+        property.__init__(self, wrapped)
+
+
+def tril_matrix_to_vec(mat, diag=0):
+    n = mat.shape[-1]
+    if not (-n <= diag < n):
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    rows, cols = np.tril_indices(n, diag)
+    flat = mat.reshape(mat.shape[:-2] + (n * n,))
+    return flat[..., ember.tensor(rows * n + cols)]
+
+
+def vec_to_tril_matrix(vec, diag=0):
+    m = vec.shape[-1]
+    n = 0
+    while len(np.tril_indices(n, diag)[0]) < m:
+        n += 1
+    if len(np.tril_indices(n, diag)[0]) != m:
+        raise ValueError(
+            f"The size of last dimension is {m} which cannot be expressed as the lower triangular part of a square "
+            "D x D matrix."
+        )
+    rows, cols = np.tril_indices(n, diag)
+    idx = ember.tensor(rows * n + cols, device=vec.device).expand(vec.shape)
+    flat = ember.zeros(vec.shape[:-1] + (n * n,), dtype=vec.dtype, device=vec.device)
+    return flat.scatter(-1, idx, vec).reshape(vec.shape[:-1] + (n, n))
+
+
+# -- numpy bridges ---------------------------------------------------------------------------
+
+
+def _np(t):
+    return t.detach().cpu().numpy()
+
+
+def _from(a, like):
+    """A tensor of `like`'s dtype and device holding the NumPy array `a`."""
+    a = np.asarray(a)
+    out = ember.from_numpy(a if a.flags.c_contiguous else a.copy())
+    return out.to(device=like.device, dtype=like.dtype)
+
+
+# -- special functions (ember.lgamma / digamma / polygamma when present, else these) ------------------------
+
+
+class _LgammaFn(Function):
+    @staticmethod
+    def forward(ctx, x):
+        from scipy import special  # noqa: PLC0415
+
+        ctx.save_for_backward(x)
+        return _from(special.gammaln(_np(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * digamma(x)
+
+
+class _DigammaFn(Function):
+    @staticmethod
+    def forward(ctx, x):
+        from scipy import special  # noqa: PLC0415
+
+        ctx.save_for_backward(x)
+        return _from(special.digamma(_np(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * polygamma(1, x)
+
+
+class _PolygammaFn(Function):
+    @staticmethod
+    def forward(ctx, x, n):
+        from scipy import special  # noqa: PLC0415
+
+        ctx.save_for_backward(x)
+        ctx.n = n
+        return _from(special.polygamma(n, _np(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * polygamma(ctx.n + 1, x), None
+
+
+def _public(name):
+    f = getattr(ember, name, None)
+    if f is None:
+        sp = getattr(ember, "special", None)
+        f = getattr(sp, name, None) if sp is not None else None
+    return f
+
+
+def _float(x):
+    return x if x.is_floating_point() else x.to(ember.get_default_dtype())
+
+
+def lgamma(x):
+    x = _float(x)
+    f = _public("lgamma")
+    return f(x) if f is not None else _LgammaFn.apply(x)
+
+
+def digamma(x):
+    x = _float(x)
+    f = _public("digamma")
+    return f(x) if f is not None else _DigammaFn.apply(x)
+
+
+def polygamma(n, x):
+    x = _float(x)
+    f = _public("polygamma")
+    return f(n, x) if f is not None else _PolygammaFn.apply(x, n)
+
+
+def mvlgamma(x, p):
+    """Multivariate log-gamma of dimension p (sum of shifted lgammas)."""
+    shifts = ember.arange(p, dtype=x.dtype, device=x.device) * -0.5
+    return lgamma(x.unsqueeze(-1) + shifts).sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def betaln(a, b):
+    return lgamma(a) + lgamma(b) - lgamma(a + b)
+
+
+# -- linear algebra (private: ember has no linalg yet) ---------------------------------------------------
+
+
+def _mT(x):
+    return x.transpose(-2, -1)
+
+
+class _CholeskyFn(Function):
+    @staticmethod
+    def forward(ctx, a):
+        arr = _np(a)
+        try:
+            lo = np.linalg.cholesky(arr)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                "linalg.cholesky: The factorization could not be completed because the input is not positive-definite."
+            ) from None
+        out = _from(lo, a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, gl):
+        (lo,) = ctx.saved_tensors
+        phi = ember.tril(_mT(lo).matmul(gl))
+        phi = 0.5 * (phi + _mT(ember.tril(phi, -1)))
+        ga = solve_triangular(_mT(lo), phi, upper=True)
+        # right solve: X L = ga  <=>  L^T X^T = ga^T
+        return _mT(solve_triangular(_mT(lo), _mT(ga), upper=True))
+
+
+class _SolveTriangularFn(Function):
+    @staticmethod
+    def forward(ctx, a, b, upper):
+        an, bn = _np(a), _np(b)
+        an = np.triu(an) if upper else np.tril(an)
+        shape = np.broadcast_shapes(an.shape[:-2], bn.shape[:-2])
+        x = np.linalg.solve(np.broadcast_to(an, shape + an.shape[-2:]), np.broadcast_to(bn, shape + bn.shape[-2:]))
+        out = _from(x, b if b.dtype == a.dtype else a)
+        ctx.save_for_backward(a, out)
+        ctx.upper = upper
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        upper = ctx.upper
+        gb = solve_triangular(_mT(a), g, upper=not upper)
+        ga = -gb.matmul(_mT(x))
+        ga = ember.triu(ga) if upper else ember.tril(ga)
+        return ga, gb, None
+
+
+def cholesky(a):
+    return _CholeskyFn.apply(a)
+
+
+def solve_triangular(a, b, upper=False):
+    """Solves a X = b for triangular a (batched, differentiable in both)."""
+    return _SolveTriangularFn.apply(a, b, upper)
+
+
+def cholesky_inverse(lo):
+    eye = ember.eye(lo.shape[-1], dtype=lo.dtype, device=lo.device)
+    linv = solve_triangular(lo, eye.expand(lo.shape), upper=False)
+    return _mT(linv).matmul(linv)
+
+
+# -- gamma sampling with implicit reparameterisation ----------------------------------------------------
+
+
+def _sample_standard_gamma_np(alpha, gen):
+    """Marsaglia-Tsang draws of Gamma(alpha, 1) (float64 array alpha > 0) from ember generator `gen`."""
+    a = np.asarray(alpha, np.float64)
+    flat = a.reshape(-1)
+    boost = flat < 1.0
+    d = np.where(boost, flat + 1.0, flat) - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    out = np.empty_like(flat)
+    todo = np.arange(flat.size)
+    f64 = np.dtype(np.float64)
+    while todo.size:
+        n = todo.size
+        z = gen.normal((n,), f64)
+        u = gen.uniform((n,), f64)
+        dd, cc = d[todo], c[todo]
+        v = (1.0 + cc * z) ** 3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = (v > 0) & (np.log(u) < 0.5 * z * z + dd - dd * v + dd * np.log(v))
+        out[todo[ok]] = (dd * v)[ok]
+        todo = todo[~ok]
+    if boost.any():
+        idx = np.nonzero(boost)[0]
+        u = gen.uniform((idx.size,), f64)
+        with np.errstate(divide="ignore", under="ignore"):
+            out[idx] *= u ** (1.0 / flat[idx])
+    return out.reshape(a.shape)
+
+
+def _standard_gamma_grad_np(x, alpha):
+    """d x / d alpha for x ~ Gamma(alpha, 1) at fixed CDF value: -(dF/dalpha) / pdf (the implicit gradient)."""
+    from scipy import special  # noqa: PLC0415
+
+    x = np.asarray(x, np.float64)
+    alpha = np.asarray(alpha, np.float64)
+    h = 1e-5 * np.maximum(alpha, 1e-3)
+    dfda = (special.gammainc(alpha + h, x) - special.gammainc(alpha - h, x)) / (2 * h)
+    with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):
+        logpdf = (alpha - 1) * np.log(x) - x - special.gammaln(alpha)
+        res = -dfda / np.exp(logpdf)
+    return np.nan_to_num(res, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+class _StandardGammaFn(Function):
+    @staticmethod
+    def forward(ctx, alpha):
+        arr = _sample_standard_gamma_np(_np(alpha), ember.default_generator)
+        out = _from(arr, alpha)
+        tiny = ember.finfo(alpha.dtype).tiny
+        out = out.clamp(min=tiny)
+        ctx.save_for_backward(alpha, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        alpha, x = ctx.saved_tensors
+        return g * _from(_standard_gamma_grad_np(_np(x), _np(alpha)), alpha)
+
+
+def standard_gamma(alpha):
+    """Gamma(alpha, 1) samples of alpha's shape; differentiable w.r.t. alpha by implicit reparameterisation."""
+    return _StandardGammaFn.apply(alpha)
