@@ -1,6 +1,6 @@
 """ember.autograd: backward, grad, grad modes, custom Functions."""
 
-from . import graph
+from . import functional, graph
 from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -12,6 +12,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
     "backward",
@@ -26,6 +27,10 @@ __all__ = [
     "is_grad_enabled",
     "is_inference_mode_enabled",
     "graph",
+    "functional",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
     "detect_anomaly",
     "set_detect_anomaly",
     "is_anomaly_enabled",

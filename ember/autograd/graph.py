@@ -303,3 +303,6 @@ def _op_name(fn):
     name = fn.name()
     i = name.rfind("Backward")
     return name[:i] if i > 0 else name
+
+
+from ._print_graph import format_graph, print_graph  # noqa: E402, F401 - lazy inside

@@ -3,3 +3,6 @@
 from . import data
 
 __all__ = ["data"]
+from . import benchmark as benchmark
+from . import checkpoint as checkpoint
+from . import viz as viz
