@@ -52,7 +52,7 @@ from ._generator import Generator, default_generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._nn_methods import celu, hardshrink, log_softmax, prelu, relu, relu_, rrelu, selu, softmax
-from . import serialization
+from . import fft, linalg, serialization, special
 from .serialization import load, save
 from . import random  # after `from ._ops import *`, which binds the op module ember._ops.random here
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
@@ -80,5 +80,7 @@ def numel(input):
     """Matches `torch.numel`."""
     return input.numel()
 
+
+from . import distributions  # noqa: E402 - imports nn and autograd
 
 __all__ = [n for n in dir() if not n.startswith("_")]
