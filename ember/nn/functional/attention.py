@@ -1,0 +1,458 @@
+"""Attention: scaled_dot_product_attention (one fused graph node) and multi_head_attention_forward.
+
+scaled_dot_product_attention computes scores, (safe) softmax, dropout and the weighted sum in NumPy
+and records one node. Its backward uses NumPy when no graph is being built; under create_graph it
+recomputes the probabilities with ember ops so that higher-order gradients are right.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+import ember
+
+from ... import _ops as O
+from ..._ops._core import GRAD, Node, Tensor, attach, make
+from .activation import softmax as _softmax
+from .dropout import dropout as _dropout
+from .linear import linear
+from .vision import pad as _pad
+
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+_F32 = np.dtype(np.float32)
+
+
+def _np_safe_softmax(s):
+    """Softmax over the last dim; rows that are entirely -inf give 0 (torch's _safe_softmax)."""
+    m = s.max(axis=-1, keepdims=True)
+    dead = ~np.isfinite(m)
+    if dead.any():
+        m = np.where(dead, 0, m)
+    e = np.exp(s - m)
+    z = e.sum(axis=-1, keepdims=True)
+    if dead.any():
+        z = np.where(z == 0, 1, z)
+    e /= z
+    return e
+
+
+class ScaledDotProductFlashAttentionForCpuBackward0(Node):
+    """Inputs (q, k, v, attn_mask); saved q, k, v (+ the float mask) and the probabilities."""
+
+    def backward(self, g):
+        q, k, v, mask = self.saved
+        scale, keep = self.scale, self.keep
+        if not GRAD.enabled and type(g._data) is np.ndarray:
+            P = self.P
+            dt = P.dtype
+            gd = g._data.astype(dt, copy=False)
+            qd, kd, vd = (t._data.astype(dt, copy=False) for t in (q, k, v))
+            Pd = P if keep is None else P * keep
+            gv = np.matmul(np.swapaxes(Pd, -1, -2), gd) if self.needs(2) else None
+            dP = np.matmul(gd, np.swapaxes(vd, -1, -2))
+            if keep is not None:
+                dP *= keep
+            dS = P * (dP - (dP * P).sum(-1, keepdims=True))
+            gq = np.matmul(dS, kd) * scale if self.needs(0) else None
+            gk = np.matmul(np.swapaxes(dS, -1, -2), qd) * scale if self.needs(1) else None
+            gm = dS if len(self.next_functions) > 3 and self.needs(3) else None
+            od = g._data.dtype
+            res = tuple(None if a is None else make(np.ascontiguousarray(a, dtype=od)) for a in (gq, gk, gv, gm))
+            return res[: len(self.next_functions)]
+        # differentiable recomputation (create_graph=True)
+        s = O.matmul(q, k.transpose(-2, -1)) * scale
+        if self.bias is not None:
+            s = s + self.bias
+        if mask is not None:
+            s = s + mask
+        P = _softmax(s, -1)
+        if self.dead is not None:
+            P = P.masked_fill(make(self.dead), 0.0)
+        Pd = P if keep is None else P * make(keep)
+        gv = O.matmul(Pd.transpose(-2, -1), g)
+        dP = O.matmul(g, v.transpose(-2, -1))
+        if keep is not None:
+            dP = dP * make(keep)
+        dS = P * (dP - (dP * P).sum(-1, keepdim=True))
+        gq = O.matmul(dS, k) * scale
+        gk = O.matmul(dS.transpose(-2, -1), q) * scale
+        return (gq, gk, gv, dS)[: len(self.next_functions)]
+
+    def _release_extra(self):
+        self.P = self.keep = self.bias = self.dead = None
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
+    """Matches `torch.nn.functional.scaled_dot_product_attention`."""
+    for t, nm in ((query, "query"), (key, "key"), (value, "value")):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"scaled_dot_product_attention(): argument '{nm}' must be Tensor, not {type(t).__name__}")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    _check_p(dropout_p)
+    if query.dtype != key.dtype or query.dtype != value.dtype:
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead."
+        )
+    if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hk != hq:
+            if hq % hk != 0:
+                raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+            key = key.repeat_interleave(hq // hk, -3)
+            value = value.repeat_interleave(hq // value.shape[-3], -3)
+    E = query.shape[-1]
+    if key.shape[-1] != E:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{_lead(query)}, {E}] but got: [{_lead(key)}, {key.shape[-1]}]."
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{_lead(value)}, {key.shape[-2]}] but got: [{_lead(value)}, {value.shape[-2]}]."
+        )
+    sc = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    od = query._data.dtype
+    dt = _F32 if od.itemsize == 2 else od
+    qd, kd, vd = (t._data.astype(dt, copy=False) for t in (query, key, value))
+    L, S = qd.shape[-2], kd.shape[-2]
+    s = np.matmul(qd, np.swapaxes(kd, -1, -2))
+    s *= dt.type(sc)
+    bias = None
+    fmask = None
+    if is_causal:
+        tri = np.tril(np.ones((L, S), bool))
+        s = np.where(tri, s, -np.inf).astype(dt, copy=False)
+        bias = make(np.where(tri, 0, -np.inf).astype(dt))
+    if attn_mask is not None:
+        md = attn_mask._data
+        if md.dtype == np.bool_:
+            s = np.where(md, s, -np.inf).astype(dt, copy=False)
+            bias = make(np.where(md, 0, -np.inf).astype(dt))
+        else:
+            s = s + md.astype(dt, copy=False)
+            fmask = attn_mask
+    P = _np_safe_softmax(s)
+    dead = None
+    if not np.isfinite(s.max(axis=-1, keepdims=True)).all():
+        dead = np.broadcast_to(~np.isfinite(s.max(axis=-1, keepdims=True)), P.shape).copy()
+    keep = None
+    if dropout_p > 0.0:
+        if dropout_p == 1.0:
+            keep = np.zeros(P.shape, dt)
+        else:
+            noise = ember.empty(P.shape, dtype=ember.float32 if dt == _F32 else query.dtype)
+            noise.bernoulli_(1 - dropout_p)
+            keep = noise._data.astype(dt, copy=False) / dt.type(1 - dropout_p)
+        o = np.matmul(P * keep, vd)
+    else:
+        o = np.matmul(P, vd)
+    out = make(np.ascontiguousarray(o, dtype=od))
+    inputs = (query, key, value) if fmask is None else (query, key, value, fmask)
+    if GRAD.enabled and any(t._requires_grad for t in inputs):
+        node = ScaledDotProductFlashAttentionForCpuBackward0()
+        node.scale, node.keep, node.p, node.P, node.bias, node.dead = sc, keep, dropout_p, P, bias, dead
+        node.save(query, key, value, fmask)
+        attach(out, node, inputs)
+    return out
+
+
+def _lead(t):
+    n = 1
+    for s in t.shape[:-2]:
+        n *= s
+    return n
+
+
+# -- multi-head attention ---------------------------------------------------------------------------
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    if query.dim() == 3:
+        if key.dim() != 3 or value.dim() != 3:
+            raise AssertionError(
+                "For batched (3-D) `query`, expected `key` and `value` to be 3-D"
+                f" but found {key.dim()}-D and {value.dim()}-D tensors respectively"
+            )
+        if key_padding_mask is not None and key_padding_mask.dim() != 2:
+            raise AssertionError(
+                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D"
+                f" but found {key_padding_mask.dim()}-D tensor instead"
+            )
+        if attn_mask is not None and attn_mask.dim() not in (2, 3):
+            raise AssertionError(
+                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D"
+                f" but found {attn_mask.dim()}-D tensor instead"
+            )
+        return True
+    if query.dim() == 2:
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError(
+                "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D"
+                f" but found {key.dim()}-D and {value.dim()}-D tensors respectively"
+            )
+        if key_padding_mask is not None and key_padding_mask.dim() != 1:
+            raise AssertionError(
+                "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D"
+                f" but found {key_padding_mask.dim()}-D tensor instead"
+            )
+        if attn_mask is not None:
+            if attn_mask.dim() not in (2, 3):
+                raise AssertionError(
+                    "For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D"
+                    f" but found {attn_mask.dim()}-D tensor instead"
+                )
+            if attn_mask.dim() == 3:
+                expected_shape = (num_heads, query.shape[0], key.shape[0])
+                if tuple(attn_mask.shape) != expected_shape:
+                    raise AssertionError(f"Expected `attn_mask` shape to be {expected_shape} but got {attn_mask.shape}")
+        return False
+    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query tensor")
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """torch's F._canonical_mask: bool masks become float masks with -inf where True."""
+    if mask is not None:
+        is_float = mask.is_floating_point()
+        if mask.dtype != ember.bool and not is_float:
+            raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+        if check_other and other_type is not None and mask.dtype != other_type:
+            warnings.warn(
+                f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both instead.",
+                stacklevel=3,
+            )
+        if not is_float:
+            mask = ember.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
+    return mask
+
+
+def _none_or_dtype(input):
+    if input is None:
+        return None
+    if isinstance(input, Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _in_projection_packed(q, k, v, w, b=None):
+    E = q.size(-1)
+    if k is v:
+        if q is k:
+            proj = linear(q, w, b)
+            proj = proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+            return proj[0], proj[1], proj[2]
+        w_q, w_kv = w.split([E, E * 2])
+        b_q, b_kv = (None, None) if b is None else b.split([E, E * 2])
+        q_proj = linear(q, w_q, b_q)
+        kv_proj = linear(k, w_kv, b_kv)
+        kv_proj = kv_proj.unflatten(-1, (2, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+        return q_proj, kv_proj[0], kv_proj[1]
+    w_q, w_k, w_v = w.chunk(3)
+    b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+def _in_projection(q, k, v, w_q, w_k, w_v, b_q=None, b_k=None, b_v=None):
+    Eq, Ek, Ev = q.size(-1), k.size(-1), v.size(-1)
+    if tuple(w_q.shape) != (Eq, Eq):
+        raise AssertionError(f"expecting query weights shape of {(Eq, Eq)}, but got {w_q.shape}")
+    if tuple(w_k.shape) != (Eq, Ek):
+        raise AssertionError(f"expecting key weights shape of {(Eq, Ek)}, but got {w_k.shape}")
+    if tuple(w_v.shape) != (Eq, Ev):
+        raise AssertionError(f"expecting value weights shape of {(Eq, Ev)}, but got {w_v.shape}")
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+def multi_head_attention_forward(
+    query,
+    key,
+    value,
+    embed_dim_to_check,
+    num_heads,
+    in_proj_weight,
+    in_proj_bias,
+    bias_k,
+    bias_v,
+    add_zero_attn,
+    dropout_p,
+    out_proj_weight,
+    out_proj_bias,
+    training=True,
+    key_padding_mask=None,
+    need_weights=True,
+    attn_mask=None,
+    use_separate_proj_weight=False,
+    q_proj_weight=None,
+    k_proj_weight=None,
+    v_proj_weight=None,
+    static_k=None,
+    static_v=None,
+    average_attn_weights=True,
+    is_causal=False,
+):
+    """Matches `torch.nn.functional.multi_head_attention_forward` (sequence-first layout)."""
+    is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not is_batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    key_padding_mask = _canonical_mask(
+        key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask", query.dtype
+    )
+    if is_causal and attn_mask is None:
+        raise RuntimeError(
+            "Need attn_mask if specifying the is_causal hint. You may use the Transformer module method "
+            "`generate_square_subsequent_mask` to create this mask."
+        )
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
+        if key_padding_mask is not None:
+            is_causal = False
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(
+                f"key's sequence and batch dims {key.shape[:2]} do not match value's {value.shape[:2]}"
+            )
+    elif tuple(key.shape) != tuple(value.shape):
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+    if not use_separate_proj_weight:
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
+    else:
+        if q_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is True but q_proj_weight is None")
+        if k_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is True but k_proj_weight is None")
+        if v_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is True but v_proj_weight is None")
+        b_q, b_k, b_v = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
+        q, k, v = _in_projection(query, key, value, q_proj_weight, k_proj_weight, v_proj_weight, b_q, b_k, b_v)
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(
+                    f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be {(tgt_len, src_len)}."
+                )
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(
+                    f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
+                    f"{(bsz * num_heads, tgt_len, src_len)}."
+                )
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None:
+            raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
+        k = O.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = O.cat([v, bias_v.repeat(1, bsz, 1)])
+        if attn_mask is not None:
+            attn_mask = _pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = _pad(key_padding_mask, (0, 1))
+    else:
+        if bias_k is not None:
+            raise AssertionError("bias_k is set but bias_v is None")
+        if bias_v is not None:
+            raise AssertionError("bias_v is set but bias_k is None")
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    if static_k is None:
+        k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    else:
+        if static_k.size(0) != bsz * num_heads:
+            raise AssertionError(f"expecting static_k.size(0) of {bsz * num_heads}, but got {static_k.size(0)}")
+        if static_k.size(2) != head_dim:
+            raise AssertionError(f"expecting static_k.size(2) of {head_dim}, but got {static_k.size(2)}")
+        k = static_k
+    if static_v is None:
+        v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    else:
+        if static_v.size(0) != bsz * num_heads:
+            raise AssertionError(f"expecting static_v.size(0) of {bsz * num_heads}, but got {static_v.size(0)}")
+        if static_v.size(2) != head_dim:
+            raise AssertionError(f"expecting static_v.size(2) of {head_dim}, but got {static_v.size(2)}")
+        v = static_v
+    if add_zero_attn:
+        zshape = (bsz * num_heads, 1, head_dim)
+        k = O.cat([k, ember.zeros(zshape, dtype=k.dtype, device=k.device)], dim=1)
+        v = O.cat([v, ember.zeros(zshape, dtype=v.dtype, device=v.device)], dim=1)
+        if attn_mask is not None:
+            attn_mask = _pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = _pad(key_padding_mask, (0, 1))
+    src_len = k.size(1)
+    if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got {key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(
+                f"Expected key_padded_mask.shape[1] to be {src_len}, but got {key_padding_mask.shape[1]}"
+            )
+        key_padding_mask = (
+            key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(bsz * num_heads, 1, src_len)
+        )
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+    if need_weights:
+        E = q.shape[-1]
+        q_scaled = q * math.sqrt(1.0 / float(E))
+        if is_causal and attn_mask is None:
+            raise AssertionError("FIXME: is_causal not implemented for need_weights")
+        if attn_mask is not None:
+            w = O.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+        else:
+            w = O.bmm(q_scaled, k.transpose(-2, -1))
+        w = _softmax(w, dim=-1)
+        if dropout_p > 0.0:
+            w = _dropout(w, p=dropout_p)
+        attn_output = O.bmm(w, v)
+        attn_output = attn_output.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        attn_output = linear(attn_output, out_proj_weight, out_proj_bias)
+        attn_output = attn_output.view(tgt_len, bsz, attn_output.size(1))
+        w = w.view(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            w = w.mean(dim=1)
+        if not is_batched:
+            attn_output = attn_output.squeeze(1)
+            w = w.squeeze(0)
+        return attn_output, w
+    if attn_mask is not None:
+        if attn_mask.size(0) == 1 and attn_mask.dim() == 3:
+            attn_mask = attn_mask.unsqueeze(0)
+        else:
+            attn_mask = attn_mask.view(bsz, num_heads, -1, src_len)
+    q = q.reshape(bsz, num_heads, tgt_len, head_dim)
+    k = k.reshape(bsz, num_heads, src_len, head_dim)
+    v = v.reshape(bsz, num_heads, src_len, head_dim)
+    attn_output = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    attn_output = attn_output.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
+    attn_output = linear(attn_output, out_proj_weight, out_proj_bias)
+    attn_output = attn_output.view(tgt_len, bsz, attn_output.size(1))
+    if not is_batched:
+        attn_output = attn_output.squeeze(1)
+    return attn_output, None
