@@ -3,6 +3,7 @@
 from . import functional as functional
 from . import init as init
 from . import modules as modules
+from . import utils as utils
 from .modules import *  # noqa: F403
 from .modules.module import Module as Module
 from .parameter import Buffer as Buffer

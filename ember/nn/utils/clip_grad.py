@@ -1,0 +1,87 @@
+"""Matches `torch.nn.utils.clip_grad`: gradient-norm and gradient-value clipping."""
+
+import types
+import warnings
+
+from ... import _ops as _E
+from ..._tensor import Tensor
+from ...autograd.grad_mode import no_grad
+
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+
+
+def _as_list(tensors):
+    if isinstance(tensors, Tensor):
+        return [tensors]
+    return list(tensors)
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Matches `torch.nn.utils.get_total_norm`: the norm of the norms of `tensors`, computed in their dtype."""
+    tensors = _as_list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return _E.tensor(0.0)
+    with no_grad():
+        if len(tensors) == 1:
+            total = _E.norm(tensors[0], norm_type)
+        else:
+            total = _E.norm(_E.stack([_E.norm(t, norm_type) for t in tensors]), norm_type)
+    if error_if_nonfinite and bool(_E.logical_or(total.isnan(), total.isinf())):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
+            "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+            "`error_if_nonfinite=False`"
+        )
+    return total
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Matches `torch.nn.utils.clip_grads_with_norm_`: grad *= min(max_norm / (total_norm + 1e-6), 1)."""
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    grads = [p.grad for p in parameters if p.grad is not None]
+    max_norm = float(max_norm)
+    if not grads:
+        return
+    with no_grad():
+        coef = _E.clamp(max_norm / (total_norm + 1e-6), max=1.0)
+        for g in grads:
+            g.mul_(coef)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Matches `torch.nn.utils.clip_grad_norm_`; returns the total norm of the gradients (before clipping)."""
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    else:
+        is_generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if is_generator and not parameters:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
+    return total_norm
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Deprecated alias of `clip_grad_norm_` (FutureWarning as torch)."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Matches `torch.nn.utils.clip_grad_value_`: clamps every gradient to [-clip_value, clip_value] in place."""
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    clip_value = float(clip_value)
+    with no_grad():
+        for p in parameters:
+            g = p.grad
+            if g is not None:
+                g.clamp_(min=-clip_value, max=clip_value)
