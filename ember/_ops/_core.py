@@ -94,6 +94,38 @@ def attach(out, node, inputs):
     return out
 
 
+def attach1(out, node, t):
+    """attach for one tensor input that requires grad (the common unary case)."""
+    node.next_functions = (edge(t),)
+    d = t._data
+    node._in_meta = ((d.shape, d.dtype),)
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+def attach2(out, node, a, ra, b, rb):
+    """attach for two operands, given whether each is a tensor that requires grad."""
+    if ra:
+        da = a._data
+        ea, ma = edge(a), (da.shape, da.dtype)
+    else:
+        ea, ma = _NO_EDGE, None
+    if rb:
+        db = b._data
+        eb, mb = edge(b), (db.shape, db.dtype)
+    else:
+        eb, mb = _NO_EDGE, None
+    node.next_functions = (ea, eb)
+    node._in_meta = (ma, mb)
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+_NO_EDGE = (None, 0)
+
+
 def attach_multi(outs, node, inputs, differentiable=None):
     """Like attach for ops with several outputs; `differentiable` masks outputs that get history."""
     attach(outs[0], node, inputs)
@@ -188,7 +220,10 @@ def binary_arrays(a, b, opname, dtype=None):
             if type(da) is not type(db):
                 da, db = _mixed_devices(a, b, opname)
             return (da if da.dtype is dt else da.astype(dt)), (db if db.dtype is dt else db.astype(dt))
-        if type(b) in _PY_SCALARS or isinstance(b, _generic):
+        tb = type(b)
+        if tb is float and dtype is None and da.dtype.kind in "fc" and da.dtype.kind != "V":
+            return da, b  # the common case: a float tensor and a Python float (weak scalar)
+        if tb in _PY_SCALARS or isinstance(b, _generic):
             if dtype is None:
                 cat = D._scalar_cat(b)
                 if cat <= D.FROM_NP[da.dtype]._cat:

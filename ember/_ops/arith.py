@@ -9,12 +9,15 @@ from ._core import (
     Tensor,
     arr,
     attach,
+    attach2,
     binary_arrays,
     bind,
     inplace,
     make,
     requires_grad,
 )
+
+_ndarray = np.ndarray
 
 __all__ = [
     "add",
@@ -63,15 +66,16 @@ def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
         r = ufunc(x, y)
     except ValueError:
         raise _shape_error(opname, a, b) from None
-    out = make(arr(r))
+    out = make(r if type(r) is _ndarray else arr(r))
     if GRAD.enabled:
-        ra, rb = requires_grad(a), requires_grad(b)
+        ra = a.__class__ is not float and getattr(a, "_requires_grad", False)
+        rb = b.__class__ is not float and getattr(b, "_requires_grad", False)
         if ra or rb:
             node = node_cls()
             if save:
                 node.save_inputs(a, b, ra, rb)
             node.scalars = (a, b)
-            attach(out, node, (a, b))
+            attach2(out, node, a, ra, b, rb)
     return out
 
 
@@ -109,12 +113,18 @@ def _shape_error(opname, a, b):
 
 
 class AddBackward0(Node):
+    __slots__ = ("scalars",)
+    alpha = 1
+
     def backward(self, g):
         alpha = self.alpha
         return (g if self.needs(0) else None, (g if alpha == 1 else g * alpha) if self.needs(1) else None)
 
 
 class SubBackward0(Node):
+    __slots__ = ("scalars",)
+    alpha = 1
+
     def backward(self, g):
         alpha = self.alpha
         return (g if self.needs(0) else None, (-g if alpha == 1 else g * -alpha) if self.needs(1) else None)
@@ -189,8 +199,8 @@ def sub_(self, other, *, alpha=1):
     return binary_(self, other, _with_alpha(np.subtract, alpha), _alpha_node(SubBackward0, alpha), "sub_", save=False)
 
 
-_ADD1 = _alpha_node(AddBackward0, 1)
-_SUB1 = _alpha_node(SubBackward0, 1)
+_ADD1 = AddBackward0
+_SUB1 = SubBackward0
 
 
 def _is_bool(x):
@@ -220,6 +230,8 @@ def _tensor_or_none(x):
 
 
 class MulBackward0(Node):
+    __slots__ = ("scalars",)
+
     def save_inputs(self, a, b, ra, rb):
         # each gradient needs only the other operand: save no more (torch does the same)
         self.save(_tensor_or_none(a) if rb else None, _tensor_or_none(b) if ra else None)
@@ -234,6 +246,8 @@ class MulBackward0(Node):
 
 
 class DivBackward0(Node):
+    __slots__ = ("scalars",)
+
     def save_inputs(self, a, b, ra, rb):
         self.save(_tensor_or_none(a) if rb else None, _tensor_or_none(b))
 

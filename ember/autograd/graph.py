@@ -8,16 +8,29 @@ __all__ = ["Node", "AccumulateGrad", "saved_tensors_hooks", "save_on_cpu", "disa
 _getframe = sys._getframe
 
 
+_ember_codes = set()  # code objects known to belong to ember (cached: one set lookup per frame)
+_other_codes = set()
+
+
 def user_frame(depth=2):
     """(code, lineno) of the innermost caller outside ember: where the user called the op.
 
     Kept as a code object and a line number, not a frame, so no locals are kept alive."""
     f = _getframe(depth)
-    while f is not None and f.f_globals.get("__name__", "").startswith("ember"):
-        f = f.f_back
-    if f is None:
-        return None
-    return (f.f_code, f.f_lineno)
+    while f is not None:
+        code = f.f_code
+        if code in _ember_codes:
+            f = f.f_back
+            continue
+        if code in _other_codes:
+            return (code, f.f_lineno)
+        if f.f_globals.get("__name__", "").startswith("ember"):
+            _ember_codes.add(code)
+            f = f.f_back
+            continue
+        _other_codes.add(code)
+        return (code, f.f_lineno)
+    return None
 
 
 def where_str(w):
@@ -58,39 +71,27 @@ class Node:
     (shape, dtype) of each input, which the engine uses to sum broadcast gradients back to shape.
     """
 
-    __slots__ = (
-        "next_functions",
-        "_in_meta",
-        "_saved",
-        "_seq",
-        "_n_out",
-        "_pre_hooks",
-        "_hooks",
-        "_tensor_hooks",
-        "_retain",
-        "_freed",
-        "_meta",
-        "_where",
-        "_stack",
-        "__weakref__",
-        "__dict__",
-    )
+    __slots__ = ("next_functions", "_in_meta", "_saved", "_seq", "_where", "__weakref__", "__dict__")
+
+    # Rarely set: class-level defaults, stored per instance (in __dict__) only when used.
+    _n_out = 1
+    _pre_hooks = None
+    _hooks = None
+    _tensor_hooks = None
+    _retain = None
+    _freed = False
+    _stack = None
 
     def __init__(self):
         self.next_functions = ()
         self._in_meta = ()
         self._saved = None
         self._seq = next(_seq)
-        self._n_out = 1
-        self._pre_hooks = self._hooks = self._tensor_hooks = self._retain = None
-        self._freed = False
         self._where = user_frame()
         if ANOMALY.enabled:
             import traceback  # noqa: PLC0415 - anomaly mode only
 
             self._stack = traceback.extract_stack()[:-1]
-        else:
-            self._stack = None
 
     # -- public API -------------------------------------------------------------------------
     def name(self):
