@@ -45,10 +45,32 @@ __all__ = [
     "np",
     "D",
     "bind",
+    "quiet",
 ]
 
 _ndarray = np.ndarray
 _generic = np.generic
+
+
+try:  # NumPy 2 keeps its floating-point error state in a context variable: setting it is cheap
+    from numpy._core import _ufunc_config as _ufc
+
+    _IGNORE = _ufc._make_extobj(all="ignore")
+    _EXTOBJ = _ufc._extobj_contextvar
+
+    def quiet(fn, *args):
+        """fn(*args) with NumPy's floating-point warnings off (torch never warns on inf/nan)."""
+        token = _EXTOBJ.set(_IGNORE)
+        try:
+            return fn(*args)
+        finally:
+            _EXTOBJ.reset(token)
+
+except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
+
+    def quiet(fn, *args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
 
 
 def arr(r):

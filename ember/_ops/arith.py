@@ -14,10 +14,13 @@ from ._core import (
     bind,
     inplace,
     make,
+    quiet,
     requires_grad,
 )
 
 _ndarray = np.ndarray
+# division warns on x/0 in NumPy, never in torch: run it quietly (mul/add warn only on inf*0, inf-inf)
+_WARNS = frozenset((np.true_divide, np.floor_divide))
 
 __all__ = [
     "add",
@@ -63,7 +66,7 @@ def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
     """Out-of-place binary op: promote, compute, attach `node_cls` when an input requires grad."""
     x, y = binary_arrays(a, b, opname, dtype)
     try:
-        r = ufunc(x, y)
+        r = quiet(ufunc, x, y) if ufunc in _WARNS else ufunc(x, y)
     except ValueError:
         raise _shape_error(opname, a, b) from None
     out = make(r if type(r) is _ndarray else arr(r))
@@ -83,7 +86,7 @@ def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
     """In-place binary op: the result is computed in the promoted dtype, then written into self."""
     x, y = binary_arrays(self, b, opname, dtype)
     try:
-        r = arr(ufunc(x, y))
+        r = arr(quiet(ufunc, x, y) if ufunc in _WARNS else ufunc(x, y))
     except ValueError:
         raise _shape_error(opname, self, b) from None
     node = None

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from ._core import GRAD, Node, Tensor, arr, attach, bind, inplace, make, requires_grad, scalar_type_name, xp_of
+from ._core import GRAD, Node, Tensor, arr, attach, bind, inplace, make, quiet, requires_grad, scalar_type_name, xp_of
 from .arith import _out
 from .arith import conj as _cj
 
@@ -98,10 +98,9 @@ def _float_arr(d):
 def _apply(fn, d):
     """fn(d) without NumPy warnings; float16/bfloat16 compute in float32 and round, as torch does."""
     dt = d.dtype
-    with np.errstate(all="ignore"):
-        if dt.itemsize == 2 and dt.kind in "fV":
-            return arr(fn(d.astype(np.float32))).astype(dt)
-        return arr(fn(d))
+    if dt.itemsize == 2 and dt.kind in "fV":
+        return arr(quiet(fn, d.astype(np.float32))).astype(dt)
+    return arr(quiet(fn, d))
 
 
 def _not_impl(opname, d):
