@@ -106,44 +106,30 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
     heap = []
+    heappush, heappop = heapq.heappush, heapq.heappop
     for node in buffers:
         if deps.get(node, 0) == 0:
-            heapq.heappush(heap, (-node._seq, id(node), node))
+            heappush(heap, (-node._seq, node))  # sequence numbers are unique: nodes never get compared
 
     prev = GRAD.enabled
     GRAD.enabled = create_graph
+    Acc = AccumulateGrad
     try:
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heappop(heap)[1]
             grads_in = buffers.pop(node)
             if needed is not None and node not in needed:
                 continue
-            # tensor hooks on this node's outputs (register_hook on non-leaf tensors), then retain_grad
-            th = node._tensor_hooks
-            if th is not None:
-                for nr, hooks in th.items():
-                    g = grads_in[nr]
-                    if g is None:
-                        continue
-                    for h in list(hooks):
-                        r = h(g)
-                        if r is not None:
-                            g = r
-                    grads_in[nr] = g
-            if node._retain is not None:
-                for nr, ref in node._retain.items():
-                    t = ref()
-                    g = grads_in[nr]
-                    if t is not None and g is not None:
-                        t._grad = g.detach() if t._grad is None else t._grad + g
+            if node._tensor_hooks is not None or node._retain is not None:
+                _tensor_hooks(node, grads_in)
             if capture is not None:
                 for nr in range(node._n_out):
                     slot = capture.get((node, nr))
                     if slot is not None and grads_in[nr] is not None:
                         results[slot] = grads_in[nr] if results[slot] is None else results[slot] + grads_in[nr]
-                if not accumulate and type(node) is AccumulateGrad:
+                if not accumulate and type(node) is Acc:
                     continue
-            if type(node) is AccumulateGrad:
+            if type(node) is Acc:
                 if only is None or node in only:
                     _accumulate(node, grads_in[0], create_graph)
                 continue
@@ -153,7 +139,7 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     if r is not None:
                         grads_in = list(r)
             outs = node.backward(*grads_in)
-            if not isinstance(outs, tuple):
+            if outs.__class__ is not tuple:
                 outs = (outs,)
             if node._hooks:
                 for h in node._hooks:
@@ -171,33 +157,63 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     f"got {len(outs)})"
                 )
             meta = node._in_meta
-            for i, ((nxt, nr), g) in enumerate(zip(nf, outs)):
+            i = -1
+            for nxt, nr in nf:
+                i += 1
                 if nxt is None:
                     continue
+                g = outs[i]
                 if g is not None:
                     if not isinstance(g, Tensor):
                         raise TypeError(
                             f"{node.name()}: expected a Tensor gradient at index {i}, got {type(g).__name__}"
                         )
+                    gd = g._data
                     shape, dt = meta[i]
-                    if g._data.shape != shape:
+                    if gd.shape != shape:
                         g = _sum_to(g, shape, node, i)
-                    if g._data.dtype != dt:
-                        if g._data.dtype.kind == "c" and dt.kind != "c":
+                    if gd.dtype != dt:
+                        if gd.dtype.kind == "c" and dt.kind != "c":
                             g = g.real  # a real input takes the real part of a complex gradient
                         if g._data.dtype != dt:
                             g = g.to(_dtype_of(dt))
                     buf = buffers.get(nxt)
                     if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._n_out
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        if nxt._n_out == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            buf = buffers[nxt] = [None] * nxt._n_out
+                            buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0 and nxt in buffers:
-                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+                    heappush(heap, (-nxt._seq, nxt))
     finally:
         GRAD.enabled = prev
     return results
+
+
+def _tensor_hooks(node, grads_in):
+    """Hooks registered on a non-leaf tensor (register_hook), then retain_grad, for node's outputs."""
+    th = node._tensor_hooks
+    if th is not None:
+        for nr, hooks in th.items():
+            g = grads_in[nr]
+            if g is None:
+                continue
+            for h in list(hooks):
+                r = h(g)
+                if r is not None:
+                    g = r
+            grads_in[nr] = g
+    if node._retain is not None:
+        for nr, ref in node._retain.items():
+            t = ref()
+            g = grads_in[nr]
+            if t is not None and g is not None:
+                t._grad = g.detach() if t._grad is None else t._grad + g
 
 
 def _check_nan(node, outs):
