@@ -82,5 +82,6 @@ def numel(input):
 
 
 from . import distributions  # noqa: E402 - imports nn and autograd
+from . import func  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

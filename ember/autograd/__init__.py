@@ -1,6 +1,6 @@
 """ember.autograd: backward, grad, grad modes, custom Functions."""
 
-from . import functional, graph
+from . import forward_ad, functional, graph
 from .anomaly_mode import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -28,6 +28,7 @@ __all__ = [
     "is_inference_mode_enabled",
     "graph",
     "functional",
+    "forward_ad",
     "gradcheck",
     "gradgradcheck",
     "GradcheckError",
