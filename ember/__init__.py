@@ -81,7 +81,29 @@ def numel(input):
     return input.numel()
 
 
-from . import distributions  # noqa: E402 - imports nn and autograd
-from . import func  # noqa: E402
+from ._autocast import (  # noqa: E402
+    get_autocast_dtype,
+    is_autocast_cache_enabled,
+    is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
 
-__all__ = [n for n in dir() if not n.startswith("_")]
+# Submodules that few programs need are imported on first use, to keep `import ember` fast.
+_LAZY = {"distributions", "func", "amp", "backends", "cpu", "vision"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "autocast":
+        from .amp import autocast  # noqa: PLC0415
+
+        return autocast
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+__all__ = [n for n in dir() if not n.startswith("_")] + sorted(_LAZY)

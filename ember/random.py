@@ -17,8 +17,12 @@ __all__ = [
 
 
 def manual_seed(seed):
-    """Matches `torch.manual_seed`: seeds the default generator and returns it."""
-    return default_generator.manual_seed(seed)
+    """Matches `torch.manual_seed`: seeds the default generator (and every GPU's, as torch does)."""
+    gen = default_generator.manual_seed(seed)
+    from . import cuda  # noqa: PLC0415 - a no-op without a GPU
+
+    cuda.manual_seed_all(int(seed))
+    return gen
 
 
 def seed():

@@ -1,0 +1,562 @@
+#!/usr/bin/env python
+"""One prepared GPU check for ember: run it on a machine with an NVIDIA GPU (H100/H200), from the repo root.
+
+    python scripts/gpu_check.py                 # everything, about 3-6 minutes
+    python scripts/gpu_check.py --quick         # fewer op families, shorter benchmarks (~2 minutes)
+    python scripts/gpu_check.py --budget 300    # hard wall-clock budget in seconds for the whole run
+
+What it does, in order (each phase has its own deadline, so the run always ends with the summary):
+
+ 0. Setup. Makes sure the Python that runs it can import numpy, ml_dtypes and CuPy, installing what is
+    missing with pip (`pip install cupy-cuda12x`, the CUDA 12 wheel, matching H100/H200 drivers). Where
+    the machine has no network, put the wheels in a folder and set EMBER_WHEELS=/path/to/folder: pip then
+    installs from there (--no-index --find-links). PyTorch is the oracle: the machine's own torch is used
+    (a CUDA build also gives the torch-on-GPU timings; a CPU build still serves as the oracle).
+ 1. ember.cuda on a real device: device queries and properties, set_device/device(), synchronize,
+    streams and events (elapsed_time), memory statistics (allocated/reserved/peaks/reset/summary/
+    mem_get_info), RNG state (manual_seed, get/set_rng_state), autocast("cuda") policies (mm -> float16,
+    softmax/sum -> float32, layer_norm -> float32, binary_cross_entropy banned) and GradScaler("cuda")
+    skipping a step with an injected inf.
+ 2. A subset of the op table (tests/opdb) with ember's inputs on cuda:0 and CPU torch as the oracle:
+    forward values/dtypes/shapes for every sample, and backward gradients for float32 samples of
+    differentiable ops. It reuses tests/oracle.py by swapping its tensor factory so ember's tensors are
+    created on the GPU. (A permanent switch would be a one-line change in tests/oracle.py::_tensor:
+    `return ember.tensor(a, device=os.environ.get("EMBER_TEST_DEVICE", "cpu"))`, after which
+    `EMBER_TEST_DEVICE=cuda pytest tests/test_ops.py -k "test_forward or test_backward"` runs the whole table.)
+ 3. Train-step timings (median ms/step after warm-up): an MLP, a small CNN and a small GPT, each with
+    ember on cuda, torch on cuda (when the machine's torch has CUDA) and torch on cpu.
+ 4. A summary table: per phase passed/failed counts, the first failures, and the timings.
+
+Exit status: 0 when nothing failed, 1 when a check failed, 2 when the setup could not get CuPy or a GPU.
+"""
+
+import argparse
+import importlib
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+RESULTS = {}  # phase -> {"pass": n, "fail": n, "skip": n, "failures": [str]}
+TIMINGS = []  # (model, backend, ms/step or None, note)
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def record(phase, ok, what="", err=None):
+    r = RESULTS.setdefault(phase, {"pass": 0, "fail": 0, "skip": 0, "failures": []})
+    if ok is None:
+        r["skip"] += 1
+    elif ok:
+        r["pass"] += 1
+    else:
+        r["fail"] += 1
+        if len(r["failures"]) < 25:
+            r["failures"].append(f"{what}: {type(err).__name__}: {str(err).splitlines()[0][:200]}" if err else what)
+
+
+# -- 0. setup -----------------------------------------------------------------------------------------
+
+
+def pip_install(*pkgs):
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    wheels = os.environ.get("EMBER_WHEELS")
+    if wheels:
+        cmd += ["--no-index", "--find-links", wheels]
+    cmd += list(pkgs)
+    log(f"[setup] {' '.join(cmd)}")
+    try:
+        subprocess.run(cmd, check=True, timeout=240)
+        importlib.invalidate_caches()
+        return True
+    except Exception as e:  # noqa: BLE001
+        log(f"[setup] pip failed: {e}")
+        return False
+
+
+def ensure(module, pkg):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if not pip_install(pkg):
+            return None
+        try:
+            return importlib.import_module(module)
+        except ImportError as e:
+            log(f"[setup] still cannot import {module}: {e}")
+            return None
+
+
+def setup():
+    t0 = time.time()
+    ok = ensure("numpy", "numpy") is not None and ensure("ml_dtypes", "ml_dtypes") is not None
+    cp = ensure("cupy", os.environ.get("EMBER_CUPY_PACKAGE", "cupy-cuda12x"))
+    torch = ensure("torch", "torch")
+    info = {"setup_s": round(time.time() - t0, 1)}
+    if not ok or cp is None:
+        return None, torch, info
+    try:
+        n = cp.cuda.runtime.getDeviceCount()
+        props = cp.cuda.runtime.getDeviceProperties(0)
+        info["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        info["gpus"] = n
+        info["cupy"] = cp.__version__
+        info["cuda_runtime"] = cp.cuda.runtime.runtimeGetVersion()
+        cp.zeros(4).sum()  # compiles a kernel: proves NVRTC and the driver work
+    except Exception as e:  # noqa: BLE001
+        log(f"[setup] CuPy cannot use a GPU: {type(e).__name__}: {e}")
+        return None, torch, info
+    if torch is not None:
+        info["torch"] = torch.__version__
+        info["torch_cuda"] = bool(torch.cuda.is_available())
+    return cp, torch, info
+
+
+# -- 1. ember.cuda API ----------------------------------------------------------------------------------
+
+
+def check(phase, name, fn):
+    try:
+        res = fn()
+        if res is False:
+            record(phase, False, name)
+        else:
+            record(phase, True)
+    except Exception as e:  # noqa: BLE001
+        record(phase, False, name, e)
+
+
+def phase_cuda_api(deadline):
+    import numpy as np
+
+    import ember
+    import ember.amp
+    import ember.cuda as C
+    import ember.nn.functional as F
+
+    P = "1 ember.cuda API"
+    check(P, "is_available", lambda: C.is_available() is True)
+    check(P, "device_count", lambda: C.device_count() >= 1)
+    check(P, "init/is_initialized", lambda: (C.init(), C.is_initialized())[1] is True)
+    check(P, "current_device", lambda: C.current_device() == 0)
+    check(P, "set_device(0)", lambda: C.set_device(0) is None and C.current_device() == 0)
+    check(P, "device ctx", lambda: _with(C.device(0), lambda: C.current_device() == 0))
+    check(P, "get_device_name", lambda: isinstance(C.get_device_name(), str) and len(C.get_device_name()) > 0)
+    check(P, "get_device_capability", lambda: C.get_device_capability()[0] >= 7)
+    check(P, "get_device_properties", lambda: C.get_device_properties(0).total_memory > 2**30)
+    check(P, "synchronize", lambda: C.synchronize() is None)
+    check(P, "mem_get_info", lambda: 0 < C.mem_get_info()[0] <= C.mem_get_info()[1])
+    check(P, "is_bf16_supported is a bool", lambda: isinstance(C.is_bf16_supported(), bool))
+
+    def memory():
+        C.empty_cache()
+        C.reset_peak_memory_stats()
+        base = C.memory_allocated()
+        x = ember.empty(64 * 2**20 // 4, device="cuda")  # 64 MiB
+        assert C.memory_allocated() >= base + 64 * 2**20, (base, C.memory_allocated())
+        assert C.max_memory_allocated() >= C.memory_allocated()
+        assert C.memory_reserved() >= C.memory_allocated()
+        del x
+        assert C.memory_allocated() <= base + 1024
+        assert C.max_memory_allocated() >= base + 64 * 2**20
+        C.reset_peak_memory_stats()
+        assert C.max_memory_allocated() < base + 64 * 2**20
+        assert "memory summary" in C.memory_summary()
+        C.empty_cache()
+
+    check(P, "memory stats", memory)
+
+    def streams():
+        s = C.Stream()
+        assert C.current_stream() == C.default_stream() or isinstance(C.current_stream(), C.Stream)
+        start, end = C.Event(enable_timing=True), C.Event(enable_timing=True)
+        a = ember.randn(2048, 2048, device="cuda")
+        with C.stream(s):
+            assert C.current_stream() == s
+            start.record()
+            for _ in range(5):
+                a = a @ a * 1e-3
+            end.record()
+        end.synchronize()
+        assert end.query() and s.query()
+        ms = start.elapsed_time(end)
+        assert ms > 0, ms
+        s2 = C.Stream()
+        s2.wait_stream(s)
+        ev = s.record_event()
+        ev.synchronize()
+        C.synchronize()
+
+    check(P, "streams/events", streams)
+
+    def rng():
+        C.manual_seed(123)
+        st = C.get_rng_state()
+        assert C.initial_seed() == 123
+        C.set_rng_state(st)
+        assert bool((C.get_rng_state() == st).all())
+        C.manual_seed_all(7)
+        C.seed()
+        assert len(C.get_rng_state_all()) == C.device_count()
+
+    check(P, "rng state", rng)
+
+    def autocast_policies():
+        from ember._autocast import autocast_op
+
+        mm = autocast_op("mm")(ember.mm)
+        sm = autocast_op("softmax")(F.softmax)
+        sm_ = autocast_op("sum")(ember.sum)
+        ln = autocast_op("layer_norm")(F.layer_norm)
+        bce = autocast_op("binary_cross_entropy")(F.binary_cross_entropy)
+        x = ember.randn(8, 8, device="cuda")
+        with ember.amp.autocast("cuda"):
+            assert mm(x, x).dtype is ember.float16
+            h = x.half()
+            assert sm(h, -1).dtype is ember.float32
+            assert sm_(h).dtype is ember.float32
+            assert ln(h, (8,)).dtype is ember.float32
+            try:
+                bce(ember.rand(4, device="cuda"), ember.rand(4, device="cuda"))
+                raise AssertionError("binary_cross_entropy was not banned")
+            except RuntimeError as e:
+                assert "unsafe to autocast" in str(e)
+        assert mm(x, x).dtype is ember.float32
+
+    check(P, "autocast('cuda') policies", autocast_policies)
+
+    def real_ops_autocast():
+        x = ember.randn(8, 8, device="cuda")
+        with ember.amp.autocast("cuda"):
+            return ember.matmul(x, x).dtype is ember.float16
+
+    # informative until the lead wires the decorators: counted as skip when not yet wired
+    try:
+        record(P, True if real_ops_autocast() else None)
+    except Exception as e:  # noqa: BLE001
+        record(P, False, "real ops under autocast", e)
+
+    def scaler():
+        p = ember.nn.Parameter(ember.ones(4, device="cuda"))
+        opt = ember.optim.SGD([p], lr=0.1)
+        s = ember.amp.GradScaler("cuda", init_scale=8.0, growth_interval=1)
+        assert s.is_enabled()
+        s.scale((p * 2).sum()).backward()
+        s.step(opt)
+        s.update()
+        assert s.get_scale() == 16.0, s.get_scale()
+        assert np.allclose(p.detach().cpu().numpy(), 1 - 0.1 * 2)
+        opt.zero_grad()
+        s.scale((p * 2).sum()).backward()
+        with ember.no_grad():
+            p.grad[0] = float("inf")
+        before = p.detach().cpu().numpy().copy()
+        s.step(opt)
+        s.update()
+        assert s.get_scale() == 8.0 and np.array_equal(p.detach().cpu().numpy(), before)
+
+    check(P, "GradScaler('cuda')", scaler)
+
+    def tensors():
+        a = ember.arange(10.0, device="cuda")
+        assert a.is_cuda and a.device.type == "cuda" and a.get_device() == 0
+        b = (a * 2).sum()
+        assert float(b.item()) == 90.0
+        assert a.cpu().is_cpu and a.to("cuda:0").is_cuda
+
+    check(P, "tensor round trip", tensors)
+
+
+def _with(ctx, fn):
+    with ctx:
+        return fn()
+
+
+# -- 2. op table on cuda ------------------------------------------------------------------------------
+
+
+QUICK_FAMILIES = ["arith", "pointwise", "reduction", "blas", "shape"]
+FULL_FAMILIES = QUICK_FAMILIES + ["binary", "joining", "indexing", "sorting", "shape2", "reduction2", "linalg_top"]
+
+
+def phase_op_table(deadline, families):
+    import numpy as np
+    import torch
+
+    import ember
+
+    import opdb  # noqa: F401 - the package the families live in
+    import oracle
+
+    P = "2 op table on cuda (vs CPU torch)"
+    orig = oracle._tensor
+
+    def cuda_tensor(lib, a):
+        if lib is torch:
+            return orig(lib, a)
+        return ember.tensor(a, device="cuda")
+
+    oracle._tensor = cuda_tensor
+    try:
+        for fam in families:
+            try:
+                mod = importlib.import_module(f"opdb.{fam}")
+            except Exception as e:  # noqa: BLE001
+                record(P, False, f"import opdb.{fam}", e)
+                continue
+            for op in getattr(mod, "OPS", []):
+                if time.time() > deadline:
+                    record(P, None)
+                    return
+                for dt in op.dtypes:
+                    if dt not in ("float32", "float64", "int64", "bool", "int32"):
+                        continue  # CuPy has no bfloat16; float16 tolerances are op-specific
+                    try:
+                        samples = op.samples(np.random.default_rng(0), np.dtype(dt))
+                    except Exception as e:  # noqa: BLE001
+                        record(P, False, f"{op.id}-{dt} samples", e)
+                        continue
+                    for i, s in enumerate(samples):
+                        what = f"{op.id}-{dt} sample {i} {s}"
+                        try:
+                            _compare_sample(op, s, dt, oracle, torch, ember, np)
+                            record(P, True)
+                        except Exception as e:  # noqa: BLE001
+                            record(P, False, what, e)
+    finally:
+        oracle._tensor = orig
+
+
+def _compare_sample(op, s, dt, oracle, torch, ember, np):
+    rtol, atol = op.rtol, op.atol
+    want_grad = op.grad and dt == "float32"
+    exp, tleaves = oracle.call(op, torch, s, want_grad)
+    got, eleaves = oracle.call(op, ember, s, want_grad)
+    eo, go = oracle.flat_outputs(exp), oracle.flat_outputs(got)
+    assert len(eo) == len(go), f"{len(go)} outputs, torch has {len(eo)}"
+    for g, e in zip(go, eo):
+        if isinstance(e, torch.Tensor):
+            assert isinstance(g, ember.Tensor), "not a tensor"
+            assert oracle.dtype_name(g) == oracle.dtype_name(e), f"dtype {g.dtype} != {e.dtype}"
+            assert g.is_cuda or g.numel() == 0 or not any(t.is_cuda for t in eleaves), "output left the GPU"
+            if op.nondeterministic:
+                continue
+        oracle.assert_close(g, e, max(rtol, 1e-5), max(atol, 1e-5), "forward")
+    if not want_grad or not tleaves:
+        return
+    tdiff = [o for o in eo if isinstance(o, torch.Tensor) and o.requires_grad]
+    gdiff = [o for o in go if isinstance(o, ember.Tensor) and o.requires_grad]
+    if not tdiff:
+        return
+    rng = np.random.default_rng(1)
+    ups = [rng.standard_normal(tuple(o.shape)).astype(np.float32) for o in tdiff]
+    tg = torch.autograd.grad(tdiff, tleaves, [torch.tensor(u) for u in ups], allow_unused=True)
+    eg = ember.autograd.grad(
+        gdiff, eleaves, [ember.tensor(u, device=o.device) for u, o in zip(ups, gdiff)], allow_unused=True
+    )
+    for k, (a, b) in enumerate(zip(eg, tg)):
+        if b is None:
+            continue
+        assert a is not None, f"grad {k} is None"
+        oracle.assert_close(a, b, max(rtol, 1e-4), max(atol, 1e-4), f"grad {k}")
+
+
+# -- 3. benchmarks --------------------------------------------------------------------------------------
+
+
+def _mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
+
+
+def _cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 8 * 8, 10),
+    )
+
+
+def _gpt(lib, vocab=512, d=256, heads=4, layers=4, ctx=128):
+    nn = lib.nn
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(vocab, d)
+            self.pos = nn.Embedding(ctx, d)
+            layer = nn.TransformerEncoderLayer(d, heads, 4 * d, dropout=0.0, batch_first=True, norm_first=True)
+            self.blocks = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.ln = nn.LayerNorm(d)
+            self.head = nn.Linear(d, vocab)
+            mask = lib.triu(lib.full((ctx, ctx), float("-inf")), diagonal=1)
+            self.register_buffer("mask", mask)
+
+        def forward(self, idx):
+            t = idx.shape[1]
+            x = self.tok(idx) + self.pos(lib.arange(t, device=idx.device))
+            x = self.blocks(x, mask=self.mask[:t, :t])
+            return self.head(self.ln(x))
+
+    return GPT()
+
+
+def _batch(lib, kind, device, rng):
+    import numpy as np
+
+    if kind == "MLP":
+        x = rng.standard_normal((256, 784)).astype(np.float32)
+        y = rng.integers(0, 10, 256)
+    elif kind == "CNN":
+        x = rng.standard_normal((64, 3, 32, 32)).astype(np.float32)
+        y = rng.integers(0, 10, 64)
+    else:
+        x = rng.integers(0, 512, (16, 128))
+        y = rng.integers(0, 512, (16, 128))
+    return lib.tensor(x).to(device), lib.tensor(y).to(device)
+
+
+def _time_steps(lib, kind, device, steps, sync, warmup=3):
+    import numpy as np
+
+    lib.manual_seed(0)
+    model = {"MLP": _mlp, "CNN": _cnn, "GPT": _gpt}[kind](lib).to(device)
+    opt = lib.optim.AdamW(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x, y = _batch(lib, kind, device, rng)
+
+    def step():
+        opt.zero_grad()
+        out = model(x)
+        if kind == "GPT":
+            loss = lib.nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+        else:
+            loss = lib.nn.functional.cross_entropy(out, y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(warmup):
+        step()
+    sync()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        loss = step()
+        sync()
+        times.append((time.perf_counter() - t0) * 1e3)
+    assert np.isfinite(float(loss.item()))
+    return float(np.median(times))
+
+
+def phase_bench(deadline, quick):
+    import torch
+
+    import ember
+
+    P = "3 train-step timings"
+    steps = 5 if quick else 15
+    backends = [("ember cuda", ember, "cuda", ember.cuda.synchronize)]
+    if torch.cuda.is_available():
+        backends.append(("torch cuda", torch, "cuda", torch.cuda.synchronize))
+    backends.append(("torch cpu", torch, "cpu", lambda: None))
+    for kind in ("MLP", "CNN", "GPT"):
+        for name, lib, dev, sync in backends:
+            if dev == "cpu" and kind != "MLP":
+                continue  # CPU timings of the bigger models would eat the budget; the MLP gives the scale
+            if time.time() > deadline:
+                TIMINGS.append((kind, name, None, "skipped: phase deadline"))
+                record(P, None)
+                continue
+            n = 3 if dev == "cpu" else steps
+            try:
+                ms = _time_steps(lib, kind, dev, n, sync, warmup=1 if dev == "cpu" else 3)
+                TIMINGS.append((kind, name, ms, f"median of {n}"))
+                record(P, True)
+            except Exception as e:  # noqa: BLE001
+                TIMINGS.append((kind, name, None, f"{type(e).__name__}: {str(e).splitlines()[0][:80]}"))
+                record(P, False, f"{kind} on {name}", e)
+
+
+# -- 4. summary -----------------------------------------------------------------------------------------
+
+
+def summary(info, t_start):
+    log("\n" + "=" * 78)
+    log("ember GPU check summary")
+    for k, v in info.items():
+        log(f"  {k}: {v}")
+    log(f"  wall time: {time.time() - t_start:.0f} s")
+    log("-" * 78)
+    log(f"  {'phase':<40}{'pass':>8}{'fail':>8}{'skip':>8}")
+    for phase in sorted(RESULTS):
+        r = RESULTS[phase]
+        log(f"  {phase:<40}{r['pass']:>8}{r['fail']:>8}{r['skip']:>8}")
+    for phase in sorted(RESULTS):
+        if RESULTS[phase]["failures"]:
+            log(f"\n  first failures in {phase}:")
+            for f in RESULTS[phase]["failures"]:
+                log(f"    - {f}")
+    if TIMINGS:
+        log("-" * 78)
+        log(f"  {'model':<6}{'backend':<14}{'ms/step':>10}   note")
+        for kind, name, ms, note in TIMINGS:
+            log(f"  {kind:<6}{name:<14}{(f'{ms:.2f}' if ms is not None else '-'):>10}   {note}")
+    log("=" * 78)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer op families and benchmark steps")
+    ap.add_argument("--budget", type=float, default=420.0, help="wall-clock budget in seconds (default 420)")
+    ap.add_argument("--families", default=None, help="comma-separated tests/opdb families for phase 2")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,ops,bench")
+    args = ap.parse_args()
+    t_start = time.time()
+    end = t_start + args.budget
+    cp, torch, info = setup()
+    if cp is None:
+        summary(info, t_start)
+        log("No usable CuPy/GPU: nothing to check. See the setup notes at the top of this script.")
+        return 2
+    if torch is None:
+        log("[setup] no torch: the op table and torch timings are skipped")
+    skip = set(filter(None, args.skip.split(",")))
+    families = args.families.split(",") if args.families else (QUICK_FAMILIES if args.quick else FULL_FAMILIES)
+    # deadlines: API 15% of the remaining budget, ops 45%, benchmarks the rest
+    phases = [
+        ("api", 0.15, lambda d: phase_cuda_api(d)),
+        ("ops", 0.45, lambda d: phase_op_table(d, families)),
+        ("bench", 1.0, lambda d: phase_bench(d, args.quick)),
+    ]
+    for key, share, fn in phases:
+        if key in skip or (torch is None and key in ("ops", "bench")):
+            continue
+        deadline = time.time() + (end - time.time()) * share
+        log(f"[{key}] running (deadline in {deadline - time.time():.0f} s)")
+        try:
+            fn(deadline)
+        except Exception as e:  # noqa: BLE001
+            traceback.print_exc()
+            record(f"phase {key}", False, "crashed", e)
+    summary(info, t_start)
+    return 1 if any(r["fail"] for r in RESULTS.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
