@@ -813,22 +813,27 @@ def _ternary_arrays(opname, input, tensor1, tensor2, value):
     return rdt, arrays, value
 
 
+def _addc(opname, rdt, compute, input, tensor1, tensor2, value, node_cls, out):
+    """addcmul / addcdiv: `compute()` (input + value * (tensor1 op tensor2)) in rdt, with its node."""
+    try:
+        r = arr(compute())
+    except ValueError:
+        raise RuntimeError(
+            f"{opname}: shapes {list(input.shape)}, {list(tensor1.shape)} and {list(tensor2.shape)} cannot be "
+            "broadcast together"
+        ) from None
+    res = make(r if r.dtype == rdt.np else r.astype(rdt.np))
+    if GRAD.enabled and (input._requires_grad or tensor1._requires_grad or tensor2._requires_grad):
+        _node(node_cls, res, (input, tensor1, tensor2), tensor1, tensor2, value=value)
+    return _out(res, out)
+
+
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):  # noqa: A002
     """Matches `torch.addcmul`: input + value * tensor1 * tensor2."""
     rdt, (x, a, b), value = _ternary_arrays("addcmul", input, tensor1, tensor2, value)
     if rdt is D.bool:
         raise _not_implemented("addcmul_cpu_out", rdt)
-    try:
-        r = arr(x + value * a * b)
-    except ValueError:
-        raise RuntimeError(
-            f"addcmul: shapes {list(input.shape)}, {list(tensor1.shape)} and {list(tensor2.shape)} cannot be "
-            "broadcast together"
-        ) from None
-    res = make(r if r.dtype == rdt.np else r.astype(rdt.np))
-    if GRAD.enabled and (input._requires_grad or tensor1._requires_grad or tensor2._requires_grad):
-        _node(AddcmulBackward0, res, (input, tensor1, tensor2), tensor1, tensor2, value=value)
-    return _out(res, out)
+    return _addc("addcmul", rdt, lambda: x + value * a * b, input, tensor1, tensor2, value, AddcmulBackward0, out)
 
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
@@ -853,18 +858,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):  # noqa: A002
     ):
         raise RuntimeError(_ADDCDIV_INT_MSG)
     rdt, (x, a, b), value = _ternary_arrays("addcdiv", input, tensor1, tensor2, value)
-    try:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = arr(x + value * a / b)
-    except ValueError:
-        raise RuntimeError(
-            f"addcdiv: shapes {list(input.shape)}, {list(tensor1.shape)} and {list(tensor2.shape)} cannot be "
-            "broadcast together"
-        ) from None
-    res = make(r if r.dtype == rdt.np else r.astype(rdt.np))
-    if GRAD.enabled and (input._requires_grad or tensor1._requires_grad or tensor2._requires_grad):
-        _node(AddcdivBackward0, res, (input, tensor1, tensor2), tensor1, tensor2, value=value)
-    return _out(res, out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _addc("addcdiv", rdt, lambda: x + value * a / b, input, tensor1, tensor2, value, AddcdivBackward0, out)
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
@@ -955,30 +950,37 @@ def fmin(input, other, *, out=None):  # noqa: A002
 # -- fmod / remainder / floor_divide --------------------------------------------------------
 
 
-class FmodBackward0(Node):
+class _DivModScalarBackward(Node):
+    """a - k * b with a scalar b: the gradient passes through."""
+
     def backward(self, g):
         return g
 
 
-class FmodBackward1(Node):
+class _DivModBackward(Node):
+    """a - div(a, b, rounding_mode) * b: g for a, -g * div(a, b, rounding_mode) for b."""
+
     def backward(self, g):
         from .arith import div  # noqa: PLC0415
 
         a, b = self.saved
-        return (g if self.needs(0) else None, -g * div(a, b, rounding_mode="trunc") if self.needs(1) else None)
+        return (g if self.needs(0) else None, -g * div(a, b, rounding_mode=self.rounding) if self.needs(1) else None)
 
 
-class RemainderBackward0(Node):
-    def backward(self, g):
-        return g
+class FmodBackward0(_DivModScalarBackward):
+    pass
 
 
-class RemainderBackward1(Node):
-    def backward(self, g):
-        from .arith import div  # noqa: PLC0415
+class FmodBackward1(_DivModBackward):
+    rounding = "trunc"
 
-        a, b = self.saved
-        return (g if self.needs(0) else None, -g * div(a, b, rounding_mode="floor") if self.needs(1) else None)
+
+class RemainderBackward0(_DivModScalarBackward):
+    pass
+
+
+class RemainderBackward1(_DivModBackward):
+    rounding = "floor"
 
 
 def _divmod_op(input, other, ufunc, opname, kernel):

@@ -498,15 +498,22 @@ def _scaled(g, s):
     return g if s == 1 else g * s
 
 
-class AddmmBackward0(_Backward):
+class _AddProductBackward(_Backward):
+    """beta * input + alpha * f(x, y): subclasses give f's gradients for x (`_grad1`) and y (`_grad2`)."""
+
     def backward(self, g):
-        m1, m2 = self.saved
+        x, y = self.saved
         a = self.alpha
         return (
             _scaled(g, self.beta) if self.needs(0) else None,
-            _scaled(mm(g, conj(_mT(m2))), a) if self.needs(1) else None,
-            _scaled(mm(conj(_mT(m1)), g), a) if self.needs(2) else None,
+            _scaled(self._grad1(g, x, y), a) if self.needs(1) else None,
+            _scaled(self._grad2(g, x, y), a) if self.needs(2) else None,
         )
+
+
+class AddmmBackward0(_AddProductBackward):
+    _grad1 = staticmethod(lambda g, m1, m2: mm(g, conj(_mT(m2))))
+    _grad2 = staticmethod(lambda g, m1, m2: mm(conj(_mT(m1)), g))
 
 
 def _addmm_forward(input, mat1, mat2, beta, alpha, opname):
@@ -543,61 +550,53 @@ def _check_inplace_shape(self, shape):
         )
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    """Matches `torch.addmm`: beta * input + alpha * (mat1 @ mat2)."""
-    r = make(_addmm_forward(input, mat1, mat2, beta, alpha, "addmm"))
-    if _needs_grad(input, mat1, mat2):
-        attach(r, _node(AddmmBackward0, beta, alpha, mat1, mat2), (input, mat1, mat2))
+def _add_product(forward, node_cls, input, x, y, beta, alpha, out, opname):
+    """The out-of-place addmm family: beta * input + alpha * f(x, y) from `forward`, with its node."""
+    r = make(forward(input, x, y, beta, alpha, opname))
+    if _needs_grad(input, x, y):
+        attach(r, _node(node_cls, beta, alpha, x, y), (input, x, y))
     return _out(r, out)
 
 
-def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-    res = _addmm_forward(self, mat1, mat2, beta, alpha, "addmm_")
+def _add_product_(forward, node_cls, self, x, y, beta, alpha, opname):
+    """The in-place addmm family: self = beta * self + alpha * f(x, y)."""
+    res = forward(self, x, y, beta, alpha, opname)
     _check_inplace_shape(self, res.shape)
-    node = _node(AddmmBackward0, beta, alpha, mat1, mat2) if _needs_grad(self, mat1, mat2) else None
-    return inplace(self, res, node, (self, mat1, mat2), "addmm_")
+    node = _node(node_cls, beta, alpha, x, y) if _needs_grad(self, x, y) else None
+    return inplace(self, res, node, (self, x, y), opname)
 
 
-class AddmvBackward0(_Backward):
-    def backward(self, g):
-        m, v = self.saved
-        a = self.alpha
-        return (
-            _scaled(g, self.beta) if self.needs(0) else None,
-            _scaled(unsqueeze(g, 1) * conj(v), a) if self.needs(1) else None,
-            _scaled(mv(conj(_mT(m)), g), a) if self.needs(2) else None,
-        )
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """Matches `torch.addmm`: beta * input + alpha * (mat1 @ mat2)."""
+    return _add_product(_addmm_forward, AddmmBackward0, input, mat1, mat2, beta, alpha, out, "addmm")
 
 
-def _addmv_forward(input, mat, vec, beta, alpha):
+def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+    return _add_product_(_addmm_forward, AddmmBackward0, self, mat1, mat2, beta, alpha, "addmm_")
+
+
+class AddmvBackward0(_AddProductBackward):
+    _grad1 = staticmethod(lambda g, m, v: unsqueeze(g, 1) * conj(v))
+    _grad2 = staticmethod(lambda g, m, v: mv(conj(_mT(m)), g))
+
+
+def _addmv_forward(input, mat, vec, beta, alpha, opname):
     _check_mv(mat, vec, input)
     return _combine(input._data, _matmul_arrays(mat._data, vec._data), beta, alpha)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """Matches `torch.addmv`: beta * input + alpha * (mat @ vec)."""
-    r = make(_addmv_forward(input, mat, vec, beta, alpha))
-    if _needs_grad(input, mat, vec):
-        attach(r, _node(AddmvBackward0, beta, alpha, mat, vec), (input, mat, vec))
-    return _out(r, out)
+    return _add_product(_addmv_forward, AddmvBackward0, input, mat, vec, beta, alpha, out, "addmv")
 
 
 def addmv_(self, mat, vec, *, beta=1, alpha=1):
-    res = _addmv_forward(self, mat, vec, beta, alpha)
-    _check_inplace_shape(self, res.shape)
-    node = _node(AddmvBackward0, beta, alpha, mat, vec) if _needs_grad(self, mat, vec) else None
-    return inplace(self, res, node, (self, mat, vec), "addmv_")
+    return _add_product_(_addmv_forward, AddmvBackward0, self, mat, vec, beta, alpha, "addmv_")
 
 
-class AddrBackward0(_Backward):
-    def backward(self, g):
-        v1, v2 = self.saved
-        a = self.alpha
-        return (
-            _scaled(g, self.beta) if self.needs(0) else None,
-            _scaled(_sum(g * conj(unsqueeze(v2, 0)), 1), a) if self.needs(1) else None,
-            _scaled(_sum(g * conj(unsqueeze(v1, 1)), 0), a) if self.needs(2) else None,
-        )
+class AddrBackward0(_AddProductBackward):
+    _grad1 = staticmethod(lambda g, v1, v2: _sum(g * conj(unsqueeze(v2, 0)), 1))
+    _grad2 = staticmethod(lambda g, v1, v2: _sum(g * conj(unsqueeze(v1, 1)), 0))
 
 
 def _addr_forward(input, vec1, vec2, beta, alpha, opname):
@@ -620,27 +619,16 @@ def _addr_forward(input, vec1, vec2, beta, alpha, opname):
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """Matches `torch.addr`: beta * input + alpha * outer(vec1, vec2) (promotes dtypes)."""
-    r = make(_addr_forward(input, vec1, vec2, beta, alpha, "addr"))
-    if _needs_grad(input, vec1, vec2):
-        attach(r, _node(AddrBackward0, beta, alpha, vec1, vec2), (input, vec1, vec2))
-    return _out(r, out)
+    return _add_product(_addr_forward, AddrBackward0, input, vec1, vec2, beta, alpha, out, "addr")
 
 
 def addr_(self, vec1, vec2, *, beta=1, alpha=1):
-    res = _addr_forward(self, vec1, vec2, beta, alpha, "addr_")
-    node = _node(AddrBackward0, beta, alpha, vec1, vec2) if _needs_grad(self, vec1, vec2) else None
-    return inplace(self, res, node, (self, vec1, vec2), "addr_")
+    return _add_product_(_addr_forward, AddrBackward0, self, vec1, vec2, beta, alpha, "addr_")
 
 
-class BaddbmmBackward0(_Backward):
-    def backward(self, g):
-        b1, b2 = self.saved
-        a = self.alpha
-        return (
-            _scaled(g, self.beta) if self.needs(0) else None,
-            _scaled(bmm(g, conj(_mT(b2))), a) if self.needs(1) else None,
-            _scaled(bmm(conj(_mT(b1)), g), a) if self.needs(2) else None,
-        )
+class BaddbmmBackward0(_AddProductBackward):
+    _grad1 = staticmethod(lambda g, b1, b2: bmm(g, conj(_mT(b2))))
+    _grad2 = staticmethod(lambda g, b1, b2: bmm(conj(_mT(b1)), g))
 
 
 def _baddbmm_forward(input, batch1, batch2, beta, alpha, opname):
@@ -659,28 +647,16 @@ def _baddbmm_forward(input, batch1, batch2, beta, alpha, opname):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """Matches `torch.baddbmm`: beta * input + alpha * bmm(batch1, batch2)."""
-    r = make(_baddbmm_forward(input, batch1, batch2, beta, alpha, "baddbmm"))
-    if _needs_grad(input, batch1, batch2):
-        attach(r, _node(BaddbmmBackward0, beta, alpha, batch1, batch2), (input, batch1, batch2))
-    return _out(r, out)
+    return _add_product(_baddbmm_forward, BaddbmmBackward0, input, batch1, batch2, beta, alpha, out, "baddbmm")
 
 
 def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    res = _baddbmm_forward(self, batch1, batch2, beta, alpha, "baddbmm_")
-    _check_inplace_shape(self, res.shape)
-    node = _node(BaddbmmBackward0, beta, alpha, batch1, batch2) if _needs_grad(self, batch1, batch2) else None
-    return inplace(self, res, node, (self, batch1, batch2), "baddbmm_")
+    return _add_product_(_baddbmm_forward, BaddbmmBackward0, self, batch1, batch2, beta, alpha, "baddbmm_")
 
 
-class AddbmmBackward0(_Backward):
-    def backward(self, g):
-        b1, b2 = self.saved
-        a = self.alpha
-        return (
-            _scaled(g, self.beta) if self.needs(0) else None,
-            _scaled(matmul(g, conj(_mT(b2))), a) if self.needs(1) else None,
-            _scaled(matmul(conj(_mT(b1)), g), a) if self.needs(2) else None,
-        )
+class AddbmmBackward0(_AddProductBackward):
+    _grad1 = staticmethod(lambda g, b1, b2: matmul(g, conj(_mT(b2))))
+    _grad2 = staticmethod(lambda g, b1, b2: matmul(conj(_mT(b1)), g))
 
 
 def _addbmm_forward(input, batch1, batch2, beta, alpha, opname):
@@ -702,17 +678,11 @@ def _addbmm_forward(input, batch1, batch2, beta, alpha, opname):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """Matches `torch.addbmm`: beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
-    r = make(_addbmm_forward(input, batch1, batch2, beta, alpha, "addbmm"))
-    if _needs_grad(input, batch1, batch2):
-        attach(r, _node(AddbmmBackward0, beta, alpha, batch1, batch2), (input, batch1, batch2))
-    return _out(r, out)
+    return _add_product(_addbmm_forward, AddbmmBackward0, input, batch1, batch2, beta, alpha, out, "addbmm")
 
 
 def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    res = _addbmm_forward(self, batch1, batch2, beta, alpha, "addbmm_")
-    _check_inplace_shape(self, res.shape)
-    node = _node(AddbmmBackward0, beta, alpha, batch1, batch2) if _needs_grad(self, batch1, batch2) else None
-    return inplace(self, res, node, (self, batch1, batch2), "addbmm_")
+    return _add_product_(_addbmm_forward, AddbmmBackward0, self, batch1, batch2, beta, alpha, "addbmm_")
 
 
 # -- einsum ---------------------------------------------------------------------------------

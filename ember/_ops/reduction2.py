@@ -1,5 +1,7 @@
 """Reductions, part two: max/min and friends, median, mode, and the cumulative ops."""
 
+from operator import attrgetter
+
 import numpy as np
 
 from .. import _dtype as D
@@ -106,6 +108,14 @@ def _select_result(input, values, idx, dim, keepdim, node_cls, rtype):
         node.vidx = _flat_index(idx if d.ndim else idx.reshape(()), d.shape, dim)
         attach_multi((vt, it), node, (input,), (True, False))
     return rtype(vt, it)
+
+
+def _select_degenerate(d, dim, xp):
+    """(indices, values), keepdim-shaped, of a one-element selection from a 0-dim or empty d."""
+    if d.ndim == 0:
+        return xp.zeros((), dtype=np.int64), d.copy()
+    kshape = d.shape[:dim] + (1,) + d.shape[dim + 1 :]
+    return xp.zeros(kshape, dtype=np.int64), xp.zeros(kshape, dtype=d.dtype)
 
 
 def _check_nonempty_dim(d, dim, opname, sep="():"):
@@ -396,11 +406,8 @@ def _median_dim(input, dim, keepdim, ignore_nan):
     dim = wrap_dim(dim, d.ndim, name)
     _check_nonempty_dim(d, dim, name)
     xp = xp_of(d)
-    if d.ndim == 0:
-        idx, values = xp.zeros((), dtype=np.int64), d.copy()
-    elif d.size == 0:
-        kshape = d.shape[:dim] + (1,) + d.shape[dim + 1 :]
-        idx, values = xp.zeros(kshape, dtype=np.int64), xp.zeros(kshape, dtype=d.dtype)
+    if d.ndim == 0 or d.size == 0:
+        idx, values = _select_degenerate(d, dim, xp)
     else:
         n = d.shape[dim]
         order = xp.argsort(d, axis=dim, kind="stable")  # NaNs sort last
@@ -423,22 +430,19 @@ def _median_dim(input, dim, keepdim, ignore_nan):
     )
 
 
+def _median(input, dim, keepdim, out, ignore_nan):
+    res = _median_all(input, ignore_nan) if dim is None else _median_dim(input, dim, keepdim, ignore_nan)
+    return res if out is None else _with_out(res, out)
+
+
 def median(input, dim=None, keepdim=False, *, out=None):
     """Matches `torch.median`: the lower median; with dim, (values, indices). NaN propagates."""
-    if dim is None:
-        res = _median_all(input, False)
-        return res if out is None else _with_out(res, out)
-    res = _median_dim(input, dim, keepdim, False)
-    return res if out is None else _with_out(res, out)
+    return _median(input, dim, keepdim, out, False)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """Matches `torch.nanmedian`: the lower median of the non-NaN values."""
-    if dim is None:
-        res = _median_all(input, True)
-        return res if out is None else _with_out(res, out)
-    res = _median_dim(input, dim, keepdim, True)
-    return res if out is None else _with_out(res, out)
+    return _median(input, dim, keepdim, out, True)
 
 
 def mode(input, dim=-1, keepdim=False, *, out=None):
@@ -448,11 +452,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     dim = wrap_dim(dim, d.ndim, "mode")
     _check_nonempty_dim(d, dim, "mode")
     xp = xp_of(d)
-    if d.ndim == 0:
-        idx, values = xp.zeros((), dtype=np.int64), d.copy()
-    elif d.size == 0:
-        kshape = d.shape[:dim] + (1,) + d.shape[dim + 1 :]
-        idx, values = xp.zeros(kshape, dtype=np.int64), xp.zeros(kshape, dtype=d.dtype)
+    if d.ndim == 0 or d.size == 0:
+        idx, values = _select_degenerate(d, dim, xp)
     else:
         moved = xp.moveaxis(d, dim, -1)
         lead = moved.shape[:-1]
@@ -511,27 +512,38 @@ class CumsumBackward0(Node):
         return _rev_cumsum(g, self.dim)
 
 
-def _cumsum_array(d, dim):
-    xp = xp_of(d)
+_CUMSUM, _CUMPROD, _LOGCUMSUMEXP = attrgetter("cumsum"), attrgetter("cumprod"), attrgetter("logaddexp.accumulate")
+
+
+def _scan(d, dim, scan):
+    """The running `scan(xp)` along dim (float16/bfloat16 accumulate in float32; a 0-dim array is copied)."""
     if d.ndim == 0:
         return d.copy()
+    fn = scan(xp_of(d))
     if _low_precision(d):
-        return xp.cumsum(d.astype(np.float32), axis=dim).astype(d.dtype)
-    return xp.cumsum(d, axis=dim)
+        return fn(d.astype(np.float32), axis=dim).astype(d.dtype)
+    return fn(d, axis=dim)
+
+
+def _cum_op(input, dim, dtype, out, opname, scan, node_cls, save_io):
+    """cumsum / cumprod: the scan in torch's accumulation dtype, with its node (saving input and output)."""
+    if out is not None and dtype is None:
+        dtype = out.dtype  # torch computes in the dtype of out=
+    d = _cum_dtype(input, dtype)
+    dim = wrap_dim(dim, d.ndim, opname)
+    r = make(arr(_scan(d, dim, scan)))
+    if GRAD.enabled and input._requires_grad:
+        node = node_cls()
+        node.dim = dim
+        attach(r, node, (input,))
+        if save_io:
+            node.save(input, r)
+    return r if out is None else _with_out(r, out)
 
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Matches `torch.cumsum` (integer and bool inputs accumulate in int64)."""
-    if out is not None and dtype is None:
-        dtype = out.dtype  # torch computes in the dtype of out=
-    d = _cum_dtype(input, dtype)
-    dim = wrap_dim(dim, d.ndim, "cumsum")
-    r = make(arr(_cumsum_array(d, dim)))
-    if GRAD.enabled and input._requires_grad:
-        node = CumsumBackward0()
-        node.dim = dim
-        attach(r, node, (input,))
-    return r if out is None else _with_out(r, out)
+    return _cum_op(input, dim, dtype, out, "cumsum", _CUMSUM, CumsumBackward0, False)
 
 
 def _check_cum_inplace(self, dtype, opname):
@@ -553,7 +565,7 @@ def _c_name(npdt):
 def cumsum_(self, dim, *, dtype=None):
     d = _check_cum_inplace(self, dtype, "cumsum")
     dim = wrap_dim(dim, d.ndim, "cumsum_")
-    r = _cumsum_array(d, dim)
+    r = _scan(d, dim, _CUMSUM)
     node = None
     if GRAD.enabled and self._requires_grad:
         node = CumsumBackward0()
@@ -587,34 +599,15 @@ def _cumprod_grad_zeros(g, x, dim):
     return transpose(r, dim, -1)
 
 
-def _cumprod_array(d, dim):
-    xp = xp_of(d)
-    if d.ndim == 0:
-        return d.copy()
-    if _low_precision(d):
-        return xp.cumprod(d.astype(np.float32), axis=dim).astype(d.dtype)
-    return xp.cumprod(d, axis=dim)
-
-
 def cumprod(input, dim, *, dtype=None, out=None):
     """Matches `torch.cumprod`."""
-    if out is not None and dtype is None:
-        dtype = out.dtype  # torch computes in the dtype of out=
-    d = _cum_dtype(input, dtype)
-    dim = wrap_dim(dim, d.ndim, "cumprod")
-    r = make(arr(_cumprod_array(d, dim)))
-    if GRAD.enabled and input._requires_grad:
-        node = CumprodBackward0()
-        node.dim = dim
-        attach(r, node, (input,))
-        node.save(input, r)
-    return r if out is None else _with_out(r, out)
+    return _cum_op(input, dim, dtype, out, "cumprod", _CUMPROD, CumprodBackward0, True)
 
 
 def cumprod_(self, dim, *, dtype=None):
     d = _check_cum_inplace(self, dtype, "cumprod")
     dim = wrap_dim(dim, d.ndim, "cumprod_")
-    r = _cumprod_array(d, dim)
+    r = _scan(d, dim, _CUMPROD)
     node = None
     if GRAD.enabled and self._requires_grad:
         node = CumprodBackward0()
@@ -727,14 +720,7 @@ def logcumsumexp(input, dim, *, out=None):
             f"\"logcumsumexp_out_cpu\" not implemented for '{scalar_type_name(D.FROM_NP[d.dtype])}'"
         )
     dim = wrap_dim(dim, d.ndim, "logcumsumexp")
-    xp = xp_of(d)
-    if d.ndim == 0:
-        r = d.copy()
-    elif _low_precision(d):
-        r = xp.logaddexp.accumulate(d.astype(np.float32), axis=dim).astype(d.dtype)
-    else:
-        r = xp.logaddexp.accumulate(d, axis=dim)
-    res = make(arr(r))
+    res = make(arr(_scan(d, dim, _LOGCUMSUMEXP)))
     if GRAD.enabled and input._requires_grad:
         node = LogcumsumexpBackward0()
         node.dim = dim

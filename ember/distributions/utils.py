@@ -350,3 +350,57 @@ class _StandardGammaFn(Function):
 def standard_gamma(alpha):
     """Gamma(alpha, 1) samples of alpha's shape; differentiable w.r.t. alpha by implicit reparameterisation."""
     return _StandardGammaFn.apply(alpha)
+
+
+_NO_COUNT = object()
+
+
+class BinaryParams:
+    """The probs / logits pair of the two-outcome distributions (Bernoulli, Binomial, NegativeBinomial,
+    LogitRelaxedBernoulli): exactly one is given, the other is derived lazily."""
+
+    def _set_params(self, probs, logits, total_count=_NO_COUNT):
+        """Store probs or logits (broadcast with total_count, which takes its dtype) and return the batch shape."""
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        if total_count is _NO_COUNT:
+            (param,) = broadcast_all(value)
+            batch_shape = ember.Size() if isinstance(value, Number) else param.size()
+        else:
+            total_count, param = broadcast_all(total_count, value)
+            self.total_count = total_count.type_as(param)
+            batch_shape = param.size()
+        setattr(self, name, param)
+        self._param = param
+        return batch_shape
+
+    def _expand_params(self, new, cls, batch_shape):
+        """The rest of cls.expand once `new` is made: total_count, probs or logits expanded, then initialised."""
+        batch_shape = ember.Size(batch_shape)
+        if "total_count" in self.__dict__:
+            new.total_count = self.total_count.expand(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        super(cls, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _new(self, *args, **kwargs):
+        return self._param.new_empty(*args, **kwargs)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()

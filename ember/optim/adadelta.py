@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from .._ops.creation import _finish
-from .adamax import _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["Adadelta"]
 
 
-class Adadelta(Optimizer):
+class Adadelta(SingleTensorOptimizer):
     """Matches `torch.optim.Adadelta` (the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -25,14 +23,7 @@ class Adadelta(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hparams(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             rho=rho,
@@ -45,31 +36,16 @@ class Adadelta(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
-            lr, rho, eps, wd, maximize = (
-                group["lr"],
-                group["rho"],
-                group["eps"],
-                group["weight_decay"],
-                group["maximize"],
-            )
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "Adadelta")
-                w = p._data
-                state = self.state[p]
+            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            for p, g, w, state in self._params(group, "Adadelta"):
                 if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = _finish(np.zeros_like(w), False)
-                    state["acc_delta"] = _finish(np.zeros_like(w), False)
+                    state["step"] = scalar_state(0.0)
+                    state["square_avg"] = zeros_state(w)
+                    state["acc_delta"] = zeros_state(w)
                 state["step"]._data += 1
-                if wd != 0:
-                    g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd)
                 sq = state["square_avg"]._data
                 acc = state["acc_delta"]._data
                 sq *= rho
@@ -80,6 +56,4 @@ class Adadelta(Optimizer):
                 acc *= rho
                 acc += ((1 - rho) * delta) * delta
                 w += -lr * delta
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

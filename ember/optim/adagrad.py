@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from .._ops.creation import _finish
-from .adamax import _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, full_state, scalar_state, weight_decay
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(SingleTensorOptimizer):
     """Matches `torch.optim.Adagrad` (dense gradients; the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -26,16 +24,13 @@ class Adagrad(Optimizer):
         differentiable=False,
         fused=None,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_hparams(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -54,38 +49,27 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p):
         state = self.state[p]
-        state["step"] = _scalar_state(0.0)
-        state["sum"] = _finish(np.full_like(p._data, self.defaults["initial_accumulator_value"]), False)
+        state["step"] = scalar_state(0.0)
+        state["sum"] = full_state(p._data, self.defaults["initial_accumulator_value"])
 
     def share_memory(self):
         pass
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "Adagrad")
-                w = p._data
-                state = self.state[p]
+            wd = group["weight_decay"]
+            for p, g, w, state in self._params(group, "Adagrad"):
                 if len(state) == 0:
                     self._init_state(p)
                 step_t = state["step"]
                 step_t._data += 1
                 step = float(step_t._data)
-                if wd != 0:
-                    g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 s = state["sum"]._data
                 s += g * g
                 std = np.sqrt(s)
                 std += eps
                 w += (-clr * g) / std
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

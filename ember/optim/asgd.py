@@ -1,15 +1,11 @@
 """ASGD: averaged stochastic gradient descent."""
 
-import numpy as np
-
-from .._ops.creation import _finish
-from .adamax import _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["ASGD"]
 
 
-class ASGD(Optimizer):
+class ASGD(SingleTensorOptimizer):
     """Matches `torch.optim.ASGD` (the single-tensor CPU algorithm, op for op; eta and mu are float32 state)."""
 
     def __init__(
@@ -25,10 +21,7 @@ class ASGD(Optimizer):
         differentiable=False,
         capturable=False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hparams(lr=lr, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             lambd=lambd,
@@ -42,28 +35,19 @@ class ASGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "ASGD")
-                w = p._data
-                state = self.state[p]
+            wd = group["weight_decay"]
+            for p, g, w, state in self._params(group, "ASGD"):
                 if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["eta"] = _scalar_state(lr)
-                    state["mu"] = _scalar_state(1.0)
-                    state["ax"] = _finish(np.zeros_like(w), False)
+                    state["step"] = scalar_state(0.0)
+                    state["eta"] = scalar_state(lr)
+                    state["mu"] = scalar_state(1.0)
+                    state["ax"] = zeros_state(w)
                 step_t = state["step"]
                 step_t._data += 1
-                if wd != 0:
-                    g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd)
                 eta = float(state["eta"]._data)
                 w *= 1 - lambd * eta
                 w += -eta * g
@@ -76,6 +60,4 @@ class ASGD(Optimizer):
                 step = float(step_t._data)
                 state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** alpha)
                 state["mu"]._data[...] = 1 / max(1, step - t0)
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from .._ops.creation import _finish
-from .adamax import _check_common, _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["NAdam"]
 
 
-class NAdam(Optimizer):
+class NAdam(SingleTensorOptimizer):
     """Matches `torch.optim.NAdam` (the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -27,9 +25,7 @@ class NAdam(Optimizer):
         capturable=False,
         differentiable=False,
     ):
-        _check_common(lr, eps, betas, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        check_hparams(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -44,34 +40,22 @@ class NAdam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            md, decoupled, maximize = group["momentum_decay"], group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "NAdam")
-                w = p._data
-                state = self.state[p]
+            md, decoupled = group["momentum_decay"], group["decoupled_weight_decay"]
+            for p, g, w, state in self._params(group, "NAdam"):
                 if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["mu_product"] = _scalar_state(1.0)
-                    state["exp_avg"] = _finish(np.zeros_like(w), False)
-                    state["exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                    state["step"] = scalar_state(0.0)
+                    state["mu_product"] = scalar_state(1.0)
+                    state["exp_avg"] = zeros_state(w)
+                    state["exp_avg_sq"] = zeros_state(w)
                 step_t = state["step"]
                 step_t._data += 1
                 step = float(step_t._data)
                 bias_correction2 = 1 - beta2**step
-                if wd != 0:
-                    if decoupled:
-                        w *= 1 - lr * wd
-                    else:
-                        g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd, decoupled)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * md)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md)))
                 mp = state["mu_product"]._data
@@ -87,6 +71,4 @@ class NAdam(Optimizer):
                 mu_product_next = mu_product * mu_next
                 w += ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g) / denom
                 w += (((-lr * mu_next) / (1.0 - mu_product_next)) * m) / denom
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from .._ops.creation import _finish
-from .adamax import _check_common, _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["RAdam"]
 
 
-class RAdam(Optimizer):
+class RAdam(SingleTensorOptimizer):
     """Matches `torch.optim.RAdam` (the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -26,7 +24,7 @@ class RAdam(Optimizer):
         capturable=False,
         differentiable=False,
     ):
-        _check_common(lr, eps, betas, weight_decay)
+        check_hparams(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -40,32 +38,20 @@ class RAdam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "RAdam")
-                w = p._data
-                state = self.state[p]
+            decoupled = group["decoupled_weight_decay"]
+            for p, g, w, state in self._params(group, "RAdam"):
                 if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = _finish(np.zeros_like(w), False)
-                    state["exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                    state["step"] = scalar_state(0.0)
+                    state["exp_avg"] = zeros_state(w)
+                    state["exp_avg_sq"] = zeros_state(w)
                 step_t = state["step"]
                 step_t._data += 1
                 step = float(step_t._data)
-                if wd != 0:
-                    if decoupled:
-                        w *= 1 - lr * wd
-                    else:
-                        g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
                 m += (1 - beta1) * (g - m)
@@ -84,6 +70,4 @@ class RAdam(Optimizer):
                     w -= corrected * lr * adaptive * rect
                 else:
                     w -= corrected * lr
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from .._ops.creation import _finish
-from .adamax import _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(Optimizer):
+class RMSprop(SingleTensorOptimizer):
     """Matches `torch.optim.RMSprop` (the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -26,16 +24,7 @@ class RMSprop(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_hparams(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -50,29 +39,20 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
-            momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "RMSprop")
-                w = p._data
-                state = self.state[p]
+            momentum, centered = group["momentum"], group["centered"]
+            for p, g, w, state in self._params(group, "RMSprop"):
                 if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = _finish(np.zeros_like(w), False)
+                    state["step"] = scalar_state(0.0)
+                    state["square_avg"] = zeros_state(w)
                     if momentum > 0:
-                        state["momentum_buffer"] = _finish(np.zeros_like(w), False)
+                        state["momentum_buffer"] = zeros_state(w)
                     if centered:
-                        state["grad_avg"] = _finish(np.zeros_like(w), False)
+                        state["grad_avg"] = zeros_state(w)
                 state["step"]._data += 1
-                if wd != 0:
-                    g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd)
                 sq = state["square_avg"]._data
                 sq *= alpha
                 sq += ((1 - alpha) * g) * g
@@ -90,6 +70,4 @@ class RMSprop(Optimizer):
                     w += -lr * buf
                 else:
                     w += (-lr * g) / avg
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from .._ops.creation import _finish
-from .adamax import _grad_of, _scalar_state
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, full_state, scalar_state, zeros_state
 
 __all__ = ["Rprop"]
 
 
-class Rprop(Optimizer):
+class Rprop(SingleTensorOptimizer):
     """Matches `torch.optim.Rprop` (the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -24,8 +22,7 @@ class Rprop(Optimizer):
         maximize=False,
         differentiable=False,
     ):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_hparams(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(
@@ -39,24 +36,16 @@ class Rprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            lr, maximize = group["lr"], group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                g = _grad_of(p, maximize, "Rprop")
-                w = p._data
-                state = self.state[p]
+            lr = group["lr"]
+            for p, g, w, state in self._params(group, "Rprop"):
                 if len(state) == 0:
-                    state["step"] = _scalar_state(0.0)
-                    state["prev"] = _finish(np.zeros_like(w), False)
-                    state["step_size"] = _finish(np.full_like(g, lr), False)
+                    state["step"] = scalar_state(0.0)
+                    state["prev"] = zeros_state(w)
+                    state["step_size"] = full_state(g, lr)
                 state["step"]._data += 1
                 prev = state["prev"]._data
                 ss = state["step_size"]._data
@@ -68,6 +57,4 @@ class Rprop(Optimizer):
                 g = np.where(neg, 0, g).astype(g.dtype, copy=False)
                 w += (-np.sign(g)) * ss
                 prev[...] = g
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)

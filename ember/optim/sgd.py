@@ -3,12 +3,13 @@
 import numpy as np
 
 from .._ops.creation import _finish
-from .optimizer import Optimizer, _bump, required
+from ._util import SingleTensorOptimizer, weight_decay
+from .optimizer import _bump, required
 
 __all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(SingleTensorOptimizer):
     """Matches `torch.optim.SGD` (the single-tensor CPU algorithm, step for step)."""
 
     def __init__(
@@ -48,9 +49,6 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
@@ -62,8 +60,7 @@ class SGD(Optimizer):
                 w = p._data
                 if maximize:
                     g = np.asarray(-g)  # 0-d arithmetic gives NumPy scalars: keep arrays
-                if wd != 0:
-                    g = np.asarray(g + wd * w)
+                g = weight_decay(g, w, lr, wd)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
