@@ -1409,3 +1409,39 @@ for _n, _f in [
 ]:
     bind(_n, _f)
 del _n, _f
+
+
+def _wire_autocast():
+    """Route the matmul family through autocast (one attribute check when autocast is off)."""
+    from .._autocast import autocast_op  # noqa: PLC0415
+
+    names = (
+        "matmul",
+        "mm",
+        "bmm",
+        "mv",
+        "addmm",
+        "addmv",
+        "addr",
+        "baddbmm",
+        "addbmm",
+        "dot",
+        "vdot",
+        "tensordot",
+        "chain_matmul",
+        "einsum",
+        "cross",
+        "cdist",
+        "trace",
+    )
+    g = globals()
+    for name in names:
+        orig = g[name]
+        wrapped = autocast_op(name)(orig)
+        g[name] = wrapped
+        for attr, value in list(vars(Tensor).items()):
+            if value is orig:
+                setattr(Tensor, attr, wrapped)
+
+
+_wire_autocast()
