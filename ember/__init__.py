@@ -91,7 +91,7 @@ from ._autocast import (  # noqa: E402
 )
 
 # Submodules that few programs need are imported on first use, to keep `import ember` fast.
-_LAZY = {"distributions", "func", "amp", "backends", "cpu", "vision"}
+_LAZY = {"distributions", "func", "amp", "backends", "cpu", "vision", "hub"}
 
 
 def __getattr__(name):
