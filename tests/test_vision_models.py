@@ -16,8 +16,8 @@ import torch.nn as tnn
 
 import ember
 import ember.nn as enn
-from ember.vision import models
 from ember.hub import load_state_dict_from_url
+from ember.vision import models
 from ember.vision.models import ResNet18_Weights, ResNet50_Weights
 
 from nn_compare import copy_state, to_np
