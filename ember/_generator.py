@@ -211,7 +211,14 @@ class Generator:
         u = self._unit(n, npdt)
         tail = self._unit(16, npdt) if n % 16 else None
         fill = _box_muller16_f32 if is32 else _box_muller16_f64
-        z = fill(u[: n - n % 16].reshape(-1, 2, 8)).reshape(-1)
+        blocks = u[: n - n % 16].reshape(-1, 2, 8)
+        if len(blocks) <= _CHUNK:
+            z = fill(blocks).reshape(-1)
+        else:  # many NumPy passes per value: work in cache-sized chunks
+            z = np.empty(len(blocks) * 16, dtype=_F32C if is32 else np.float64)
+            zb = z.reshape(-1, 2, 8)
+            for i in range(0, len(blocks), _CHUNK):
+                zb[i : i + _CHUNK] = fill(blocks[i : i + _CHUNK])
         if tail is not None:  # the redrawn last block overwrites the last 16 values
             z = np.concatenate((z[: n - 16], fill(tail.reshape(1, 2, 8)).reshape(-1)))
         if is32:
@@ -305,6 +312,9 @@ class Generator:
 # blocks: (k, 2, 8) uniforms; the first 8 of each block give log radii, the last 8 the angles.
 
 _F32C = np.float32
+
+
+_CHUNK = 4096  # blocks of 16 normals per chunk when sampling many: temporaries stay in cache
 
 
 def _fma32(a, b, c):
