@@ -293,7 +293,7 @@ class Generator:
         """Indices sampled from the rows of 2-D `probs` (non-negative, each row with a positive sum)."""
         rows, k = probs.shape
         p = probs.astype(np.float64)
-        if not replacement:
+        if not replacement or num_samples == 1:  # torch takes the race for one sample either way
             # the exponential race: argsort of p / E over E ~ Exp(1) gives weighted draws without replacement
             e = self.exponential((rows, k), np.dtype(np.float64))
             with np.errstate(divide="ignore"):

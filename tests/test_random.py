@@ -483,3 +483,18 @@ def test_top_level_exports():
         assert getattr(ember, n) is getattr(er, n)
     assert ember.default_generator is er.default_generator
     assert ember.random is er
+
+
+def test_multinomial_single_sample_with_replacement_matches_torch():
+    """torch draws one sample by the exponential race whether or not replacement is asked for."""
+    import numpy as np
+    import torch
+
+    import ember
+
+    p = np.random.default_rng(0).random((4, 6)).astype(np.float32)
+    for seed in (0, 7):
+        ember.manual_seed(seed)
+        torch.manual_seed(seed)
+        got = ember.multinomial(ember.tensor(p), 1, replacement=True).tolist()
+        assert got == torch.multinomial(torch.tensor(p), 1, replacement=True).tolist()
