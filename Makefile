@@ -1,4 +1,5 @@
-# ember: `make test` sets everything up from a fresh clone; `make demo` runs the quickstart.
+# ember: `make test` sets everything up from a fresh clone; `make demo` runs the quickstart and trains
+# a CNN on real handwritten digits (examples/train_digits.py).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,examples]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -17,6 +18,7 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
+	$(BIN)/python examples/train_digits.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check ember tests examples
