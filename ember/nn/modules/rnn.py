@@ -5,6 +5,9 @@ graph node). The recurrence over time is one fused graph node (`_recurrence`): i
 time steps in NumPy (one recurrent matmul plus a handful of in-place array ops per step) and its
 backward is hand-written backpropagation through time in NumPy. Packed sequences run through the same
 loop: the data is time-major and step t uses the first batch_sizes[t] rows of the state.
+An LSTM layer without projections whose batch size never changes (every unpacked input) takes the
+fused path `_lstm_layer` instead: one node for the input projection and the recurrence together,
+feature-major inside, with its work arrays reused across calls (see there).
 Double backward through the recurrence is not supported (the backward builds no graph).
 """
 
@@ -29,6 +32,31 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _F32 = np.dtype(np.float32)
 
 
+# -- work buffers -----------------------------------------------------------------------------------
+
+# The fused LSTM layer needs a few MB of work arrays per call (gates of every step, their gradients). Fresh
+# arrays that size come from mmap and are page-faulted in on first touch, every call, which costs as much as
+# the arithmetic; they are handed back here when their node is done with them (after its backward, or at
+# the end of a no-grad forward) and reused by the next call of the same shape. Arrays that escape (outputs,
+# gradients) never come from here.
+_POOL = {}
+_POOL_MAX = 64  # arrays kept in all; past that the pool starts over
+
+
+def _take(shape, dt):
+    try:
+        return _POOL[(shape, dt)].pop()
+    except (KeyError, IndexError):
+        return np.empty(shape, dt)
+
+
+def _give(*arrays):
+    if sum(map(len, _POOL.values())) + len(arrays) > _POOL_MAX:
+        _POOL.clear()
+    for a in arrays:
+        _POOL.setdefault((a.shape, a.dtype), []).append(a)
+
+
 # -- the fused recurrence ---------------------------------------------------------------------------
 
 
@@ -40,6 +68,8 @@ class _RecurrenceBackward(Node):
     def backward(self, gout, ghn, gcn=None):
         st = self.st
         self.saved  # noqa: B018 - version checks of the saved weights / outputs
+        if "Wcat" in st:
+            return _lstm_layer_backward(self, st, gout, ghn, gcn)
         dt = st["dtype"]
         go = None if gout is None else np.asarray(gout._data, dtype=dt).reshape(st["N"], -1)
         dh = np.zeros(st["hshape"], dt) if ghn is None else np.array(ghn._data, dtype=dt)
@@ -60,11 +90,13 @@ class _RecurrenceBackward(Node):
             return make(np.ascontiguousarray(a, dtype=cast))
 
         gx = None if gx is None else gx.reshape(st["xw_shape"])
-        self.st = None
         return mk(gx, 0), mk(gh0, 1), mk(gc0, 2), mk(gwhh, 3), mk(gbhh, 4), mk(gwhr, 5)
 
     def _release_extra(self):
+        st = self.st
         self.st = None
+        if st is not None and "Wcat" in st:
+            _give(st["Wcat"], st["Z"], st["A"], st["P"], st["TC"])
 
 
 class MkldnnRnnLayerBackward0(_RecurrenceBackward):
@@ -251,6 +283,211 @@ def _lstm_backward(st, go, dh, dc):
     gbhh = dX.sum(0)
     gwhr = None if whr is None else matmul(dHP.T, M)
     return dX, dh, dc, gwhh, gbhh, gwhr
+
+
+def _lstm_layer(x2, T, B, w_ih, b_ih, h0, c0, w_hh, b_hh, reverse):
+    """One LSTM layer/direction whose batch size is the same at every step, input projection included.
+
+    Everything inside is feature-major (step, features, batch): each step's gate slices are contiguous and
+    the recurrent GEMM is W @ h, the orientation OpenBLAS is fastest at for a batch of a few dozen columns.
+    The input projection is folded into the recurrent GEMM: Z[k] = [h_{k-1}; x_k; 1] (K rows) and
+    Wcat = [W_hh | W_ih | b_ih + b_hh] (G, K), so a step is one GEMM writing its pre-activations in place.
+    The internal gate order is [o, i, f, g] (torch's [i, f, g, o] rolled by one block): the sigmoid gates
+    are contiguous (sigmoid(x) = 0.5 * tanh(x / 2) + 0.5 with the 1/2 folded into their rows of Wcat, so one
+    tanh covers all four gates), and so are the gates whose gradient is dc times something. A[k] holds the
+    gates of step k followed by the cell state c_{k-1} it starts from, so [i, f] * [g, c_{k-1}] is one
+    multiply. Per step: one GEMM and seven array ops, all in place.
+    x2: (T*B, I) time-major rows. Returns (out (T*B, H), h_n (B, H), c_n (B, H))."""
+    xd = x2._data
+    out_dtype = xd.dtype
+    dt = _F32 if out_dtype.itemsize == 2 else out_dtype
+    whh = _arr(w_hh, dt)
+    wih = _arr(w_ih, dt)
+    G, H = whh.shape
+    I = wih.shape[1]
+    H2, H3 = 2 * H, 3 * H
+    has_b = b_ih is not None
+    K = H + I + 1 if has_b else H + I
+    Wcat = _take((G, K), dt)
+    Wcat[:H, :H] = whh[H3:]
+    Wcat[H:, :H] = whh[:H3]
+    Wcat[:H, H : H + I] = wih[H3:]
+    Wcat[H:, H : H + I] = wih[:H3]
+    if has_b:
+        bsum = _arr(b_ih, dt) + _arr(b_hh, dt)
+        Wcat[:H, -1] = bsum[H3:]
+        Wcat[H:, -1] = bsum[:H3]
+    Wcat[:H3] *= 0.5
+    x3 = xd.reshape(T, B, I)
+    if reverse:
+        x3 = x3[::-1]
+    Z = _take((T + 1, K, B), dt)
+    Z[:T, H : H + I] = x3.transpose(0, 2, 1)
+    if has_b:
+        Z[:T, -1] = 1
+    h0d = _arr(h0, dt)
+    Z[0, :H] = h0d.T
+    A = _take((T + 1, G + H, B), dt)
+    A[0, G:] = _arr(c0, dt).T
+    P = _take((T, H2, B), dt)  # [i g, f c_{k-1}] of every step
+    TC = _take((T, H, B), dt)  # tanh(c_k)
+    mul, tanh, matmul = np.multiply, np.tanh, np.matmul
+    first = 1 if h0d.any() else 0
+    if not first:  # zero initial state: the first step is the input projection alone
+        a = A[0, :G]
+        matmul(Wcat[:, H:], Z[0, H:], out=a)
+    for k in range(T):
+        a = A[k]
+        gates = a[:G]
+        if k or first:
+            matmul(Wcat, Z[k], out=gates)
+        tanh(gates, out=gates)
+        sg = a[:H3]
+        sg *= 0.5
+        sg += 0.5
+        p = mul(a[H:H3], a[H3:], out=P[k])
+        c = np.add(p[:H], p[H:], out=A[k + 1, G:])
+        mul(a[:H], tanh(c, out=TC[k]), out=Z[k + 1, :H])
+    hseq = Z[1:, :H]
+    if reverse:
+        hseq = hseq[::-1]
+    out = np.empty((T, B, H), out_dtype)
+    np.copyto(out, hseq.transpose(0, 2, 1), casting="unsafe")
+    out_t = make(out.reshape(T * B, H))
+    hn = make(Z[T, :H].T.astype(out_dtype))
+    cn = make(A[T, G:].T.astype(out_dtype))
+    inputs = (x2, w_ih, b_ih, h0, c0, w_hh, b_hh)
+    if GRAD.enabled and any(t is not None and t._requires_grad for t in inputs):
+        node = MkldnnRnnLayerBackward0()
+        node.st = {"Wcat": Wcat, "Z": Z, "A": A, "P": P, "TC": TC, "whh": whh, "wih": wih}
+        node.st.update(dtype=dt, out_dtype=out_dtype, reverse=reverse, has_b=has_b)
+        attach_multi((out_t, hn, cn), node, inputs)
+        node.save(x2, w_ih, w_hh, out_t)
+    else:
+        _give(Wcat, Z, A, P, TC)
+    return out_t, hn, cn
+
+
+_CHUNK = 10  # steps per chunk of the LSTM backward: its work arrays stay in cache
+
+
+def _lstm_layer_backward(node, st, gout, ghn, gcn):
+    """BPTT for `_lstm_layer`, in chunks of steps taken from the last: a chunk's gate-gradient factors
+    are computed in bulk, then each of its steps is five or six in-place array ops and one GEMM
+    (W_hh^T @ dA_k); the chunk's weight, bias and input gradients are then one GEMM each."""
+    A, P, TC, Z = st["A"], st["P"], st["TC"], st["Z"]
+    dt, reverse, has_b = st["dtype"], st["reverse"], st["has_b"]
+    T, H, B = TC.shape
+    G = 4 * H
+    H2, H3 = 2 * H, 3 * H
+    K = Z.shape[1]
+    mul, matmul, sub = np.multiply, np.matmul, np.subtract
+    nx, nwih, nbih, nwhh, nbhh = (node.needs(i) for i in (0, 1, 2, 5, 6))
+    nW = nwih or nbih or nwhh or nbhh
+    need_h0 = node.needs(3)
+    dh = np.zeros((H, B), dt) if ghn is None else np.array(ghn._data.T, dtype=dt, order="C")
+    dc = np.zeros((H, B), dt) if gcn is None else np.array(gcn._data.T, dtype=dt, order="C")
+    # the output gradient, feature-major, for the steps where it is not zero (often only the last one)
+    GO, gk = None, [-1] * T
+    if gout is not None:
+        go3 = gout._data.reshape(T, B, H)
+        if reverse:
+            go3 = go3[::-1]
+        nz = np.flatnonzero(go3.reshape(T, -1).any(1))
+        if len(nz):
+            GO = _take((len(nz), H, B), dt)
+            np.copyto(GO, (go3 if len(nz) == T else go3[nz]).transpose(0, 2, 1), casting="unsafe")
+            for j, k in enumerate(nz.tolist()):
+                gk[k] = j
+    whh = st["whh"]
+    whhT = _take((H, G), dt)
+    whhT[:, :H] = whh[H3:].T
+    whhT[:, H:] = whh[:H3].T
+    CH = min(T, _CHUNK)
+    D = _take((CH, G, B), dt)
+    OD = _take((CH, H, B), dt)
+    dA = _take((CH, G, B), dt)
+    tmp = np.empty((H, B), dt)
+    if nW or nx:
+        dA2 = _take((G, CH * B), dt)
+    if nW:
+        Z2 = _take((K, CH * B), dt)
+        dW = _take((G, K), dt)
+        part = _take((G, K), dt)
+    if nx:
+        wih = st["wih"]
+        wihp = np.concatenate([wih[H3:], wih[:H3]])
+        gx = np.empty((T * B, wih.shape[1]), dt)
+    for hi in range(T, 0, -CH):
+        lo = max(hi - CH, 0)
+        n = hi - lo
+        # The factors of steps lo..hi-1: the gradients of the pre-activations are dh * D_o for o and
+        # dc * D_ifg for i, f, g, with D = [tanh(c) o', g i', c_prev f', i g'] = [h (1 - o),
+        # i g (1 - i), f c_prev (1 - f), i - i g g]; dc collects dh * OD, OD = o (1 - tanh(c)^2) = o - h tanh(c)
+        Ag, Hs, Pc = A[lo:hi], Z[lo + 1 : hi + 1, :H], P[lo:hi]
+        Dc, ODc, dAc = D[:n], OD[:n], dA[:n]
+        sub(1, Ag[:, :H3], out=Dc[:, :H3])
+        Dc[:, :H] *= Hs
+        Dc[:, H:H3] *= Pc
+        Dg = Dc[:, H3:]
+        mul(Pc[:, :H], Ag[:, H3:G], out=Dg)
+        sub(Ag[:, H:H2], Dg, out=Dg)
+        mul(Hs, TC[lo:hi], out=ODc)
+        sub(Ag[:, :H], ODc, out=ODc)
+        Dm = Dc[:, H:].reshape(n, 3, H, B)
+        dAm = dAc[:, H:].reshape(n, 3, H, B)
+        for j in range(n - 1, -1, -1):
+            q = gk[lo + j]
+            if q >= 0:
+                dh += GO[q]
+            mul(dh, ODc[j], out=tmp)
+            dc += tmp
+            mul(dc, Dm[j], out=dAm[j])
+            mul(dh, Dc[j, :H], out=dAc[j, :H])
+            dc *= Ag[j, H2:H3]
+            if lo + j or need_h0:
+                matmul(whhT, dAc[j], out=dh)
+        if nW or nx:
+            d2 = dA2[:, : n * B]
+            np.copyto(d2.reshape(G, n, B), dAc.transpose(1, 0, 2))
+            if nW:
+                z2 = Z2[:, : n * B]
+                np.copyto(z2.reshape(K, n, B), Z[lo:hi].transpose(1, 0, 2))
+                if hi == T:
+                    matmul(d2, z2.T, out=dW)
+                else:
+                    dW += matmul(d2, z2.T, out=part)
+            if nx:
+                matmul(d2.T, wihp, out=gx[lo * B : hi * B])
+    _give(D, OD, dA, whhT, *(() if GO is None else (GO,)))
+    cast = st["out_dtype"]
+
+    def mk(a):
+        return make(np.ascontiguousarray(a, dtype=cast))
+
+    gxt = gwih = gbih = gh0 = gc0 = gwhh = gbhh = None
+    if nW:
+        gW = part  # rows back to torch's gate order [i, f, g, o]
+        gW[:H3] = dW[H:]
+        gW[H3:] = dW[:H]
+        if nwhh:
+            gwhh = mk(gW[:, :H])
+        if nwih:
+            gwih = mk(gW[:, H : K - 1 if has_b else K])
+        if nbih:
+            gbih = mk(gW[:, -1])
+        if nbhh:
+            gbhh = make(gW[:, -1].astype(cast))
+        _give(Z2, dW, part)
+    if nW or nx:
+        _give(dA2)
+    if nx:
+        gxt = mk(gx.reshape(T, B, -1)[::-1].reshape(T * B, -1) if reverse else gx)
+    if need_h0:
+        gh0 = mk(dh.T)
+    if node.needs(4):
+        gc0 = mk(dc.T)
+    return gxt, gwih, gbih, gh0, gc0, gwhh, gbhh
 
 
 def _gru_forward(st, X, h, whh, bhh):
@@ -570,6 +807,8 @@ class RNNBase(Module):
         proj = self.proj_size > 0
         layer_in = x2
         hns, cns = [], []
+        # LSTM without projections whose batch size never changes: the fused layer (input projection inside)
+        fused = mode == "LSTM" and not proj and steps[0][1] == steps[-1][1] and type(x2._data) is np.ndarray
         for layer in range(self.num_layers):
             outs = []
             for d in range(D):
@@ -578,6 +817,14 @@ class RNNBase(Module):
                 w_ih, w_hh = ws[0], ws[1]
                 b_ih, b_hh = (ws[2], ws[3]) if has_b else (None, None)
                 w_hr = ws[-1] if proj else None
+                if fused:
+                    out, hn, cn = _lstm_layer(
+                        layer_in, len(steps), steps[0][1], w_ih, b_ih, hx[idx], cx[idx], w_hh, b_hh, d == 1
+                    )
+                    outs.append(out)
+                    hns.append(hn)
+                    cns.append(cn)
+                    continue
                 xw = F.linear(layer_in, w_ih, b_ih)
                 out, hn, cn = _recurrence(
                     mode, xw, steps, hx[idx], None if cx is None else cx[idx], w_hh, b_hh, w_hr, d == 1
