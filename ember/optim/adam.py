@@ -90,10 +90,16 @@ class Adam(Optimizer):
                         g = np.asarray(g + wd * w)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                # lerp(m, g, 1 - beta1), as torch computes it for weights below 0.5
-                m += (1 - beta1) * (g - m)
+                # torch's op order, each op one in-place pass into m, v or a single scratch buffer t:
+                # lerp(m, g, 1 - beta1) as torch computes it for weights below 0.5: m + (1 - beta1) * (g - m)
+                t = np.empty_like(m)
+                np.subtract(g, m, out=t)
+                t *= 1 - beta1
+                m += t
                 v *= beta2
-                v += (1 - beta2) * (g * g)
+                np.multiply(g, g, out=t)
+                t *= 1 - beta2
+                v += t
                 step = float(step_t._data)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
@@ -102,11 +108,14 @@ class Adam(Optimizer):
                 if amsgrad:
                     vmax = state["max_exp_avg_sq"]._data
                     np.maximum(vmax, v, out=vmax)
-                    denom = np.asarray(np.sqrt(vmax) / bias_correction2_sqrt)
+                    np.sqrt(vmax, out=t)
                 else:
-                    denom = np.asarray(np.sqrt(v) / bias_correction2_sqrt)
-                denom += eps
-                w -= step_size * (m / denom)
+                    np.sqrt(v, out=t)
+                t /= bias_correction2_sqrt
+                t += eps  # denom
+                np.divide(m, t, out=t)
+                t *= step_size
+                w -= t
                 for key in state:
                     _bump(state[key])
                 _bump(p)

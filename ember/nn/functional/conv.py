@@ -90,33 +90,84 @@ def _patches(xpad, K, stride, dil, out):
     return xp_of(xpad).lib.stride_tricks.as_strided(xpad, shape, strides)
 
 
-def _im2col(x, sp):
-    """(N, C, *S) -> contiguous columns (g, C/g * prod(K), N * L): one copy, laid out for 2-D GEMMs."""
-    xpad = _pad_arr(x, sp.lo, sp.hi)
+_PLANS = {}
+
+
+def _plan(sp):
+    """Per kernel offset k: (k, index of the output positions that read real input, index of that input, zero
+    strips: indices of the output positions that read padding), the spatial parts only. Cached per geometry."""
+    key = (sp.S, sp.K, sp.stride, sp.dil, sp.lo, sp.out)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    rng = []
+    for s, kk, st, d, lo, o in zip(sp.S, sp.K, sp.stride, sp.dil, sp.lo, sp.out):
+        r = []
+        for k in range(kk):
+            off = k * d - lo  # input index of output position o: o * st + off
+            o0 = min(o, max(0, (st - 1 - off) // st))
+            o1 = max(o0, min(o, (s - 1 - off) // st + 1))
+            r.append((o0, o1, o0 * st + off))
+        rng.append(r)
+    nd = sp.nd
+    full = (slice(None),) * nd
+    plan = []
+    for k in itertools.product(*(range(n) for n in sp.K)):
+        r = [rng[i][k[i]] for i in range(nd)]
+        zeros = []
+        for i, (o0, o1, _) in enumerate(r):
+            if o0 > 0:
+                zeros.append(full[:i] + (slice(0, o0),))
+            if o1 < sp.out[i]:
+                zeros.append(full[:i] + (slice(o1, None),))
+        if any(o1 == o0 for o0, o1, _ in r):
+            plan.append((k, None, None, zeros))
+            continue
+        dst = tuple(slice(o0, o1) for o0, o1, _ in r)
+        src = tuple(slice(i0, i0 + (o1 - o0 - 1) * t + 1, t) for (o0, o1, i0), t in zip(r, sp.stride))
+        plan.append((k, dst, src, zeros))
+    if len(_PLANS) >= 256:
+        _PLANS.clear()
+    _PLANS[key] = plan
+    return plan
+
+
+def _im2col(x, sp, batch_first=False):
+    """(N, C, *S) -> contiguous columns (C, *K, N, *out) (batch_first: (N, C, *K, *out)): one strided copy per
+    kernel offset, zeros where the kernel reads padding. Returned as (g, C/g * prod(K), N * L) (batch_first:
+    (N, C * prod(K), L))."""
+    xp = xp_of(x)
     N, C = x.shape[:2]
-    v = _patches(xpad, sp.K, sp.stride, sp.dil, sp.out)
-    nd = sp.nd
-    v = v.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd)))
-    g = sp.groups
-    return xp_of(x).ascontiguousarray(v).reshape(g, (C // g) * math.prod(sp.K), N * math.prod(sp.out))
-
-
-def _col2im(cols, C, N, sp):
-    """Adjoint of _im2col: cols (C * prod(K), N * L) (any grouping) -> (N, C, *S), summing overlaps."""
-    xp = xp_of(cols)
-    K, out, stride, dil = sp.K, sp.out, sp.stride, sp.dil
-    nd = sp.nd
-    d = cols.reshape((C,) + tuple(K) + (N,) + tuple(out))
-    Sp = tuple(s + a + b for s, a, b in zip(sp.S, sp.lo, sp.hi))
-    gpad = xp.zeros((N, C) + Sp, dtype=cols.dtype)
+    K, out = sp.K, sp.out
     head = (slice(None), slice(None))
-    for k in itertools.product(*(range(n) for n in K)):
-        sl = tuple(slice(ki * di, ki * di + st * (o - 1) + 1, st) for ki, di, st, o in zip(k, dil, stride, out))
-        gpad[head + sl] += d[(slice(None),) + k].transpose((1, 0) + tuple(range(2, nd + 2)))
-    if any(sp.lo) or any(sp.hi):
-        gpad = gpad[(slice(None), slice(None)) + tuple(slice(a, a + s) for a, s in zip(sp.lo, sp.S))]
-        gpad = xp.ascontiguousarray(gpad)
-    return gpad
+    if batch_first:
+        cols = xp.empty((N, C) + K + out, dtype=x.dtype)
+        src_arr = x
+    else:
+        cols = xp.empty((C,) + K + (N,) + out, dtype=x.dtype)
+        src_arr = x.swapaxes(0, 1)
+    for k, dst, src, zeros in _plan(sp):
+        pre = head + k if batch_first else (slice(None),) + k + (slice(None),)
+        for z in zeros:  # the output positions of this offset that read padding
+            cols[pre + z] = 0
+        if dst is not None:
+            cols[pre + dst] = src_arr[head + src]
+    if batch_first:
+        return cols.reshape(N, C * math.prod(K), math.prod(out))
+    g = sp.groups
+    return cols.reshape(g, (C // g) * math.prod(K), N * math.prod(out))
+
+
+def _col2im(d, C, N, sp):
+    """Adjoint of _im2col: d viewable as (N, C, *K, *out) (any strides) -> (N, C, *S), summing overlaps."""
+    xp = xp_of(d)
+    d = d.reshape((N, C) + sp.K + sp.out)
+    gx = xp.zeros((N, C) + sp.S, dtype=d.dtype)
+    head = (slice(None), slice(None))
+    for k, dst, src, _ in _plan(sp):
+        if dst is not None:
+            gx[head + src] += d[head + k + dst]
+    return gx
 
 
 def _gemm_groups(a, b, g, ta=False, tb=False):
@@ -140,33 +191,67 @@ def _gy2(y, g):
     return xp_of(y).ascontiguousarray(t).reshape(g, O_ // g, -1)
 
 
+def _same_dtype(fn):
+    """NumPy's matmul gives float32 for bfloat16 operands: keep the inputs' dtype, as torch does."""
+
+    def wrapped(a, *args, **kwargs):
+        out = fn(a, *args, **kwargs)
+        if isinstance(out, tuple):
+            y = out[0]
+            return ((y if y.dtype == a.dtype else y.astype(a.dtype)),) + out[1:]
+        return out if out.dtype == a.dtype else out.astype(a.dtype)
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+@_same_dtype
 def _conv_arr(x, w, sp):
     """F: x (N, C, *S), w (O, C/g, *K) -> (N, O, *out); also returns the columns (kept for backward)."""
+    xp = xp_of(x)
     cols = _im2col(x, sp)
     g = sp.groups
     O_ = w.shape[0]
     N = x.shape[0]
+    if g == 1:
+        # one GEMM per batch item, reading the (CK, N, L) columns in place: lands in (N, O, L), no transpose
+        y = xp.matmul(w.reshape(O_, -1), cols.reshape(cols.shape[1], N, -1).swapaxes(0, 1))
+        return y.reshape((N, O_) + tuple(sp.out)), cols
     y = _gemm_groups(w.reshape(g, O_ // g, -1), cols, g)  # (g, O/g, N * L)
     y = y.reshape((O_, N) + tuple(sp.out)).swapaxes(0, 1)
-    return xp_of(y).ascontiguousarray(y), cols
+    return xp.ascontiguousarray(y), cols
 
 
+@_same_dtype
 def _convT_arr(y, w, sp, C, y2=None):
     """T: y (N, O, *out), w (O, C/g, *K) -> (N, C, *S)."""
     g = sp.groups
     N, O_ = y.shape[:2]
+    if g == 1:
+        # (CK x O) @ (O x L) per batch item: columns land batch-first, as _col2im reads them best
+        cols = xp_of(y).matmul(w.reshape(O_, -1).T, y.reshape(N, O_, -1))
+        return _col2im(cols, C, N, sp)
     cols = _gemm_groups(w.reshape(g, O_ // g, -1), _gy2(y, g) if y2 is None else y2, g, ta=True)  # (g, CgK, N * L)
-    return _col2im(cols, C, N, sp)
+    return _col2im(cols.reshape(C * math.prod(sp.K), N, -1).swapaxes(0, 1), C, N, sp)
 
 
+@_same_dtype
 def _convW_arr(x, y, sp, wshape, cols=None, y2=None):
     """W: x (N, C, *S), y (N, O, *out) -> (O, C/g, *K)."""
     if cols is None:
         cols = _im2col(x, sp)
     g = sp.groups
+    xp = xp_of(cols)
+    N, O_ = y.shape[:2]
+    CK = cols.shape[1]
+    if g == 1 and y2 is None and N > 1 and CK * O_ < 4096:
+        # a small (CK x O) result over a very long N * L reduction: per-item GEMMs on the columns and on y as
+        # they lie (no transposed copy of y) beat one 2-D GEMM, whose packing dominates at this shape
+        gwT = xp.matmul(cols.reshape(CK, N, -1).swapaxes(0, 1), y.reshape(N, O_, -1).swapaxes(1, 2)).sum(axis=0)
+        return xp.ascontiguousarray(gwT.T).reshape(wshape)
     # (CgK x NL) @ (NL x Og), not (Og x NL) @ (NL x CgK): OpenBLAS is very slow on a short-M, long-K GEMM
     gwT = _gemm_groups(cols, _gy2(y, g) if y2 is None else y2, g, tb=True)
-    return xp_of(gwT).ascontiguousarray(gwT.transpose(0, 2, 1)).reshape(wshape)
+    return xp.ascontiguousarray(gwT.transpose(0, 2, 1)).reshape(wshape)
 
 
 # -- differentiable ember-level ops ---------------------------------------------------------
@@ -193,7 +278,7 @@ class ConvolutionBackward0(Node):
             if self.needs(1):
                 gw = _W(g, a, sp, w._data.shape)
         else:
-            g2 = _gy2(g._data, sp.groups) if self.needs(0) and self.needs(1) else None
+            g2 = _gy2(g._data, sp.groups) if self.needs(0) and self.needs(1) and sp.groups > 1 else None
             if self.needs(0):
                 ga = _T(g, w, sp, a._data.shape[1], y2=g2)
             if self.needs(1):
@@ -458,8 +543,8 @@ class Col2ImBackward0(Node):
 def _unfold(x, sp, unb=False):
     d = x._data[None] if unb else x._data
     N, C = d.shape[:2]
-    cols = _im2col(d, sp).reshape(C * math.prod(sp.K), N, -1).transpose(1, 0, 2)
-    out = make(xp_of(cols).ascontiguousarray(cols[0] if unb else cols))
+    cols = _im2col(d, sp, batch_first=True)
+    out = make(cols[0] if unb else cols)
     if _needs_any(x):
         node = Im2ColBackward0()
         node.sp, node.C, node.unb = sp, C, unb
@@ -470,8 +555,7 @@ def _unfold(x, sp, unb=False):
 def _fold(cols, sp, C, unb=False):
     d = cols._data[None] if unb else cols._data
     N = d.shape[0]
-    d2 = xp_of(d).ascontiguousarray(d.transpose(1, 0, 2)).reshape(d.shape[1], -1)
-    r = _col2im(d2, C, N, sp)
+    r = _col2im(d, C, N, sp)
     out = make(r[0] if unb else r)
     if _needs_any(cols):
         node = Col2ImBackward0()

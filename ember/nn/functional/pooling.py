@@ -180,7 +180,19 @@ def _hi_pad(S, K, st, pad, dil, out):
 
 
 class _MaxPoolBackward(_PoolNode):
+    gidx = None  # non-overlapping pools: flat indices into the whole (N, C, *S) input (idx built on demand)
+
     def _bw(self, g):
+        gidx = self.gidx
+        if gidx is not None:
+            if not GRAD.enabled:  # plain backward: one zero-fill and one flat scatter
+                gd = g._data
+                xp = xp_of(gd)
+                res = xp.zeros(gd.shape[0] * gd.shape[1] * math.prod(self.S), dtype=gd.dtype)
+                res[gidx.reshape(-1)] = gd.reshape(-1)
+                return make(res.reshape(gd.shape[:2] + tuple(self.S)))
+            if self.idx is None:
+                self.idx = _plane_idx(gidx, self.S)
         return _scatter(g, self.idx, self.S, self.unique)
 
 
@@ -192,7 +204,7 @@ class MaxPool3DWithIndicesBackward0(_MaxPoolBackward):
     pass
 
 
-def _max_pool_arr(xd, K, st, pad, dil, out):
+def _max_pool_arr(xd, K, st, pad, dil, out, want_arg=True):
     S = xd.shape[2:]
     xp = xp_of(xd)
     low = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
@@ -201,9 +213,14 @@ def _max_pool_arr(xd, K, st, pad, dil, out):
     ks = list(itertools.product(*(range(n) for n in K)))
     head = (slice(None), slice(None))
     views = [v[head + k] for k in ks]
-    best = views[0].copy()
-    for c in views[1:]:
-        xp.maximum(best, c, out=best)  # NaN propagates, as in torch
+    if len(views) == 1:
+        best = views[0].copy()
+    else:
+        best = xp.maximum(views[0], views[1])
+        for c in views[2:]:
+            xp.maximum(best, c, out=best)  # NaN propagates, as in torch
+    if not want_arg:
+        return best, None
     # argmax: the first kernel position holding the max (scan in reverse, the earliest write wins)
     arg = xp.zeros(best.shape, dtype=np.int8 if len(ks) < 128 else np.int64)
     for j in range(len(ks) - 1, -1, -1):
@@ -212,6 +229,70 @@ def _max_pool_arr(xd, K, st, pad, dil, out):
         for j in range(len(ks)):  # torch keeps the last NaN of the window
             xp.copyto(arg, j, where=xp.isnan(views[j]))
     return best, arg
+
+
+_BASE_CACHE = {}
+
+
+def _block_base(xp, N, C, S, K, out):
+    """int64 (N, C, *out): flat index of each window's first element in the whole (N, C, *S) input."""
+    key = (xp.__name__, N, C, S, K, out)
+    base = _BASE_CACHE.get(key)
+    if base is None:
+        H, W = S
+        base = (xp.arange(N * C, dtype=np.int64) * (H * W)).reshape(N, C, 1, 1) + (
+            (xp.arange(out[0], dtype=np.int64) * (K[0] * W)).reshape(-1, 1) + xp.arange(out[1], dtype=np.int64) * K[1]
+        )
+        if len(_BASE_CACHE) >= 8:
+            _BASE_CACHE.clear()
+        _BASE_CACHE[key] = base
+    return base
+
+
+def _max_pool_blocks(xd, K, out, want_arg):
+    """Non-overlapping 2-D max pool (stride == kernel, no padding or dilation). Returns (best, flat indices into the
+    whole input of each window's first max in row-major order, or None), or None when an argmax is wanted and a
+    window holds NaN (the general path applies torch's NaN rule)."""
+    xp = xp_of(xd)
+    N, C, H, W = xd.shape
+    (kh, kw), (Ho, Wo) = K, out
+    x6 = xd[:, :, : Ho * kh, : Wo * kw].reshape(N, C, Ho, kh, Wo, kw)
+    if not want_arg:  # running max along rows (one long strided pass), then over the window's rows
+        m = x6[..., 0]
+        if kw > 1:
+            m = xp.maximum(m, x6[..., 1])
+            for c in range(2, kw):
+                xp.maximum(m, x6[..., c], out=m)
+        best = m[:, :, :, 0] if kh == 1 else xp.maximum(m[:, :, :, 0], m[:, :, :, 1])
+        for r in range(2, kh):
+            xp.maximum(best, m[:, :, :, r], out=best)
+        return best, None
+    # one copy makes each kernel position a contiguous plane; then a running max with branch-free index updates
+    # (a later position wins only when strictly greater, so the offset can only grow: max(off, cond * off_j))
+    planes = xp.ascontiguousarray(x6.transpose(3, 5, 0, 1, 2, 4))
+    best = xp.maximum(planes[0, 0], planes[0, 1] if kw > 1 else planes[1, 0])
+    off = None
+    for j in range(1, kh * kw):
+        r, c = divmod(j, kw)
+        pj = planes[r, c]
+        cond = xp.greater(pj, best if j > 1 else planes[0, 0])
+        oj = xp.multiply(cond, np.int32(r * W + c), dtype=np.int32)
+        if off is None:
+            off = oj
+        else:
+            xp.maximum(off, oj, out=off)
+        if j > 1:
+            xp.maximum(best, pj, out=best)
+    if xd.dtype.kind == "f" and xp.isnan(best).any():
+        return None
+    return best, _block_base(xp, N, C, (H, W), K, out) + off
+
+
+def _plane_idx(gidx, S):
+    """Flat indices into the whole input -> torch's indices within each (n, c) plane."""
+    N, C = gidx.shape[:2]
+    P = math.prod(S)
+    return gidx - (xp_of(gidx).arange(N * C, dtype=np.int64) * P).reshape((N, C) + (1,) * (gidx.ndim - 2))
 
 
 def _max_pool_idx(arg, S, K, st, pad, dil, out):
@@ -246,13 +327,32 @@ def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return
     S = tuple(xd.shape[2:])
     out = _out_size(S, K, st, pad, dil, ceil_mode)
     _check_out(xd, out)
-    best, arg = _max_pool_arr(xd, K, st, pad, dil, out)
-    node = idx = None
-    if _needs(input) or return_indices:
-        idx = _max_pool_idx(arg, S, K, st, pad, dil, out)
-    if _needs(input):
-        cls = MaxPool2DWithIndicesBackward0 if nd <= 2 else MaxPool3DWithIndicesBackward0
-        node = _idx_node(cls, idx, S, all(t >= d * (k - 1) + 1 for t, d, k in zip(st, dil, K)))
+    needs = _needs(input)
+    want = needs or return_indices
+    cls = MaxPool2DWithIndicesBackward0 if nd <= 2 else MaxPool3DWithIndicesBackward0
+    node = idx = r = None
+    if (
+        nd == 2
+        and st == K
+        and not any(pad)
+        and dil == (1, 1)
+        and K[0] * K[1] > 1
+        and all(o * k <= s for o, k, s in zip(out, K, S))
+    ):
+        r = _max_pool_blocks(xd, K, out, want)
+    if r is not None:
+        best, gidx = r
+        if return_indices:
+            idx = _plane_idx(gidx, S)
+        if needs:
+            node = _idx_node(cls, idx, S, True)
+            node.gidx = gidx
+    else:
+        best, arg = _max_pool_arr(xd, K, st, pad, dil, out, want)
+        if want:
+            idx = _max_pool_idx(arg, S, K, st, pad, dil, out)
+        if needs:
+            node = _idx_node(cls, idx, S, all(t >= d * (k - 1) + 1 for t, d, k in zip(st, dil, K)))
     res = _finish(input, best, node, not batched)
     if return_indices:
         return res, make(idx if batched else idx[0])
