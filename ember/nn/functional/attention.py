@@ -38,6 +38,55 @@ def _np_safe_softmax(s):
     return e
 
 
+_CAUSAL_CACHE = {}
+
+
+def _causal_masks(L, S, dt):
+    """(above, bias) for a causal (L, S) mask, cached read-only per shape: `above` is True where a query
+    may not look (above the diagonal), `bias` the additive form (0 / -inf) for the create_graph path."""
+    key = (L, S, dt)
+    r = _CAUSAL_CACHE.get(key)
+    if r is None:
+        above = ~np.tril(np.ones((L, S), bool))
+        bias = np.where(above, dt.type(-np.inf), dt.type(0)).astype(dt)
+        above.flags.writeable = False
+        bias.flags.writeable = False
+        if len(_CAUSAL_CACHE) > 64:
+            _CAUSAL_CACHE.clear()
+        r = _CAUSAL_CACHE[key] = (above, bias)
+    return r
+
+
+def _fits(s, b):
+    """Whether b broadcasts into s's shape (so that s can take the result in place)."""
+    return b.ndim <= s.ndim and all(x == y or x == 1 for x, y in zip(b.shape, s.shape[s.ndim - b.ndim :]))
+
+
+def _mask_out(s, masked, dt):
+    """s with -inf where `masked` (a bool array), in place in the fresh score array when the shapes allow."""
+    if _fits(s, masked):
+        np.copyto(s, dt.type(-np.inf), where=masked)
+        return s
+    return np.where(masked, dt.type(-np.inf), s).astype(dt, copy=False)
+
+
+def _like_layout(t, shape, dt):
+    """An empty array of `shape` laid out as 4-D tensor `t` is: (B, T, H, D) memory seen as (B, H, T, D)
+    when t's head stride is below its time stride (the view a fused qkv projection gives), else contiguous.
+    torch's CPU flash attention follows the query's layout the same way."""
+    if len(shape) == 4 and t.ndim == 4 and t.strides[1] < t.strides[2] and shape[1] > 1 and shape[2] > 1:
+        return np.empty((shape[0], shape[2], shape[1], shape[3]), dt).transpose(0, 2, 1, 3)
+    return np.empty(shape, dt)
+
+
+def _bmm_into(a, b, like, dt):
+    """a @ b written straight into an array laid out like `like` (see _like_layout)."""
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    out = _like_layout(like, shape, dt)
+    np.matmul(a, b, out=out)
+    return out
+
+
 class ScaledDotProductFlashAttentionForCpuBackward0(Node):
     """Inputs (q, k, v, attn_mask); saved q, k, v (+ the float mask) and the probabilities."""
 
@@ -47,24 +96,42 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
         if not GRAD.enabled and type(g._data) is np.ndarray:
             P = self.P
             dt = P.dtype
+            od = g._data.dtype
             gd = g._data.astype(dt, copy=False)
             qd, kd, vd = (t._data.astype(dt, copy=False) for t in (q, k, v))
-            Pd = P if keep is None else P * keep
-            gv = np.matmul(np.swapaxes(Pd, -1, -2), gd) if self.needs(2) else None
-            dP = np.matmul(gd, np.swapaxes(vd, -1, -2))
-            if keep is not None:
-                dP *= keep
-            dS = P * (dP - (dP * P).sum(-1, keepdims=True))
-            gq = np.matmul(dS, kd) * scale if self.needs(0) else None
-            gk = np.matmul(np.swapaxes(dS, -1, -2), qd) * scale if self.needs(1) else None
-            gm = dS if len(self.next_functions) > 3 and self.needs(3) else None
-            od = g._data.dtype
-            res = tuple(None if a is None else make(np.ascontiguousarray(a, dtype=od)) for a in (gq, gk, gv, gm))
-            return res[: len(self.next_functions)]
+            same = od is dt
+            n_in = len(self.next_functions)
+            gv = gq = gk = gm = None
+            if self.needs(2):
+                Pd = P if keep is None else P * keep
+                gv = _bmm_into(np.swapaxes(Pd, -1, -2), gd, vd, dt) if same else np.matmul(np.swapaxes(Pd, -1, -2), gd)
+                Pd = None
+            n0, n1 = self.needs(0), self.needs(1)
+            want_m = n_in > 3 and self.needs(3)
+            if n0 or n1 or want_m:
+                # dS = P * (dP - rowsum(dP * P)), in place in the fresh dP (the row sums: row dot products)
+                dS = np.matmul(gd, np.swapaxes(vd, -1, -2))
+                if keep is not None:
+                    dS *= keep
+                dS -= np.vecdot(dS, P)[..., None]
+                dS *= P
+                if want_m:
+                    gm = dS.copy()
+                dS *= dt.type(scale)
+                if n0:
+                    gq = _bmm_into(dS, kd, qd, dt) if same else np.matmul(dS, kd)
+                if n1:
+                    gk = (
+                        _bmm_into(np.swapaxes(dS, -1, -2), qd, kd, dt)
+                        if same
+                        else np.matmul(np.swapaxes(dS, -1, -2), qd)
+                    )
+            res = tuple(None if a is None else make(a if a.dtype is od else a.astype(od)) for a in (gq, gk, gv, gm))
+            return res[:n_in]
         # differentiable recomputation (create_graph=True)
         s = O.matmul(q, k.transpose(-2, -1)) * scale
         if self.bias is not None:
-            s = s + self.bias
+            s = s + make(self.bias)
         if mask is not None:
             s = s + mask
         P = _softmax(s, -1)
@@ -129,24 +196,34 @@ def scaled_dot_product_attention(
     L, S = qd.shape[-2], kd.shape[-2]
     s = np.matmul(qd, np.swapaxes(kd, -1, -2))
     s *= dt.type(sc)
-    bias = None
+    bias = None  # the additive mask as an array (for the create_graph recomputation)
     fmask = None
     if is_causal:
-        tri = np.tril(np.ones((L, S), bool))
-        s = np.where(tri, s, -np.inf).astype(dt, copy=False)
-        bias = make(np.where(tri, 0, -np.inf).astype(dt))
+        above, bias = _causal_masks(L, S, dt)
+        s = _mask_out(s, above, dt)
     if attn_mask is not None:
         md = attn_mask._data
         if md.dtype == np.bool_:
-            s = np.where(md, s, -np.inf).astype(dt, copy=False)
-            bias = make(np.where(md, 0, -np.inf).astype(dt))
+            bias = np.where(md, dt.type(0), dt.type(-np.inf)).astype(dt, copy=False)
+            s = _mask_out(s, ~md, dt)
         else:
-            s = s + md.astype(dt, copy=False)
+            md = md.astype(dt, copy=False)
+            s = np.add(s, md, out=s) if _fits(s, md) else s + md
             fmask = attn_mask
-    P = _np_safe_softmax(s)
     dead = None
-    if not np.isfinite(s.max(axis=-1, keepdims=True)).all():
-        dead = np.broadcast_to(~np.isfinite(s.max(axis=-1, keepdims=True)), P.shape).copy()
+    m = np.fmax.reduce(s, axis=-1, keepdims=True) if s.size else None
+    if m is None or np.isfinite(m).all():
+        # softmax in place in the fresh score array (NaN rows stay NaN)
+        if m is not None:
+            s -= m
+            np.exp(s, out=s)
+            s /= s.sum(axis=-1, keepdims=True)
+        P = s
+    else:
+        P = _np_safe_softmax(s)
+        dead_rows = ~np.isfinite(s.max(axis=-1, keepdims=True))
+        if dead_rows.any():
+            dead = np.broadcast_to(dead_rows, P.shape).copy()
     keep = None
     if dropout_p > 0.0:
         if dropout_p == 1.0:
@@ -155,10 +232,15 @@ def scaled_dot_product_attention(
             noise = ember.empty(P.shape, dtype=ember.float32 if dt == _F32 else query.dtype)
             noise.bernoulli_(1 - dropout_p)
             keep = noise._data.astype(dt, copy=False) / dt.type(1 - dropout_p)
-        o = np.matmul(P * keep, vd)
+        Pv = P * keep
     else:
-        o = np.matmul(P, vd)
-    out = make(np.ascontiguousarray(o, dtype=od))
+        Pv = P
+    if od is dt:
+        o = _bmm_into(Pv, vd, qd, dt)
+    else:
+        o = np.matmul(Pv, vd).astype(od)
+    Pv = None
+    out = make(o)
     inputs = (query, key, value) if fmask is None else (query, key, value, fmask)
     if GRAD.enabled and any(t._requires_grad for t in inputs):
         node = ScaledDotProductFlashAttentionForCpuBackward0()

@@ -17,6 +17,13 @@ def _mm(x, y):
     return np.matmul(x, y)
 
 
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 class _LinearBackward(Node):
     """Backward of linear: saved input x (any rank >= 1) and weight W (out, in); one node for the fused op."""
 
@@ -24,14 +31,19 @@ class _LinearBackward(Node):
         x, w = self.saved
         n0, n1, n2 = self.needs(0), self.needs(1), len(self.next_functions) > 2 and self.needs(2)
         if not GRAD.enabled and type(g._data) is np.ndarray:
+            # the batch folded into the rows: one 2-D GEMM for each gradient, whatever the input's rank
             gd, xd, wd = g._data, x._data, w._data
-            out_f = wd.shape[0]
-            g2 = gd.reshape(-1, out_f)
-            gx = make(_mm(gd, wd)) if n0 else None
-            gw = make(_mm(g2.T, xd.reshape(-1, wd.shape[1]))) if n1 else None
+            out_f, in_f = wd.shape
+            rows = xd.size // in_f if in_f else _prod(xd.shape[:-1])
+            g2 = gd.reshape(rows, out_f)
+            gx = make(_mm(g2, wd).reshape(xd.shape)) if n0 else None
+            gw = make(_mm(g2.T, xd.reshape(rows, in_f))) if n1 else None
             if len(self.next_functions) == 2:
                 return gx, gw
-            return gx, gw, make(g2.sum(0)) if n2 else None
+            gb = None
+            if n2:  # the bias gradient: a GEMV with a ones vector (BLAS; also more accurate than a row sum)
+                gb = make(np.ones(rows, gd.dtype) @ g2 if gd.dtype.kind == "f" and gd.itemsize >= 4 else g2.sum(0))
+            return gx, gw, gb
         out_f, in_f = w.shape
         g2 = g.reshape(-1, out_f)
         gx = O.matmul(g, w) if n0 else None
@@ -95,7 +107,8 @@ def linear(input, weight, bias=None):
         for s in xd.shape[:-1]:
             rows *= s
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xd.shape[-1]} and {in_f}x{out_f})")
-    r = _mm(xd, wd.T)
+    # the batch folded into the rows: one 2-D GEMM (a 3-D matmul is one small GEMM per matrix)
+    r = _mm(xd.reshape(_prod(xd.shape[:-1]), in_f), wd.T) if xd.ndim > 2 else _mm(xd, wd.T)
     if bias is not None:
         bd = bias._data
         if bd.dtype != xd.dtype:
@@ -111,6 +124,8 @@ def linear(input, weight, bias=None):
             r = np.asarray(r + bd)
         else:
             r += bd
+    if xd.ndim > 2:
+        r = r.reshape(xd.shape[:-1] + (out_f,))
     out = make(np.asarray(r))
     if GRAD.enabled and (input._requires_grad or weight._requires_grad or (bias is not None and bias._requires_grad)):
         node = _node_cls(xd.ndim, bias is not None)()

@@ -61,6 +61,8 @@ class NativeBatchNormBackward0(Node):
             return _composite_grads(self, fn, (x, w, b), g)
         gd = g._data
         xd = x._data
+        if type(gd) is np.ndarray and (gd.dtype is _BN_F32 or gd.dtype is _BN_F64) and gd.dtype is xd.dtype:
+            return self._fast_backward(gd, xd, w)
         mean = self.mean.reshape(shp)
         invstd = self.invstd.reshape(shp)
         xhat = (xd - mean) * invstd
@@ -80,12 +82,94 @@ class NativeBatchNormBackward0(Node):
             gb = make(gd.sum(axis=axes))
         return gx, gw, gb
 
+    def _fast_backward(self, gd, xd, w):
+        """float32/float64 on (N, C, L): per-channel sums of g and g * (x - mean) (row reductions), then
+        gx = w invstd (g - mean(g) - xhat mean(g xhat)) in four in-place passes over one buffer."""
+        N, C = xd.shape[:2]
+        dt = xd.dtype
+        g3 = gd.reshape(N, C, -1)
+        x3 = xd.reshape(N, C, -1)
+        m = g3.shape[0] * g3.shape[2]
+        invstd = self.invstd
+        xc = np.subtract(x3, self.mean[:, None])
+        sg = _chan_sum(g3)
+        sgxc = _chan_dot(g3, xc)
+        gx = gw = gb = None
+        if self.needs(0):
+            a = invstd * w._data if w is not None else invstd
+            if self.train:
+                inv_m = dt.type(1.0 / m) if m else dt.type(0)
+                xc *= (invstd * invstd * sgxc * inv_m)[:, None]
+                xc += (sg * inv_m)[:, None]
+                t = np.subtract(g3, xc, out=xc)
+                t *= a[:, None]
+            else:
+                t = np.multiply(g3, a[:, None])
+            gx = make(t.reshape(xd.shape))
+        if self.needs(1):
+            gw = make(sgxc * invstd)
+        if self.needs(2):
+            gb = make(sg)
+        return gx, gw, gb
+
+
+_BN_F32 = np.dtype(np.float32)
+_BN_F64 = np.dtype(np.float64)
+
+
+def _chan_sum(a3):
+    """(N, C, L) -> (C,): contiguous row sums (pairwise, vectorized), then over the batch."""
+    if a3.shape[2] >= 8:
+        return np.add.reduce(a3, axis=2).sum(axis=0)
+    return a3.sum(axis=(0, 2))
+
+
+def _chan_dot(a3, b3):
+    """(N, C, L) x2 -> (C,): sum over N and L of a * b (row dot products when rows are long)."""
+    if a3.shape[2] >= 8:
+        return np.vecdot(a3, b3).sum(axis=0)
+    return np.einsum("ncl,ncl->c", a3, b3)
+
 
 def _bn_stats(xd, axes):
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
     var = np.mean(xc * xc, axis=axes, keepdims=True)
     return mean, xc, var
+
+
+def _bn_fast_train(xd, eps, w, b):
+    """float32/float64 NumPy batch norm statistics and output on (N, C, L) rows: two-pass mean and variance (a
+    row sum, then a row dot product of x - mean), then y = (x - mean) * (invstd * w) + b in place in the same
+    buffer. Returns y, mean, var (biased), invstd, each per channel in the input's dtype."""
+    N, C = xd.shape[:2]
+    dt = xd.dtype
+    x3 = xd.reshape(N, C, -1)
+    inv_m = dt.type(1.0 / (x3.shape[0] * x3.shape[2]))
+    mean = _chan_sum(x3)
+    mean *= inv_m
+    y = np.subtract(x3, mean[:, None])
+    var = _chan_dot(y, y)
+    var *= inv_m
+    invstd = np.divide(dt.type(1), np.sqrt(var + dt.type(eps)))
+    y *= (invstd * w if w is not None else invstd)[:, None]
+    if b is not None:
+        y += b[:, None]
+    return y.reshape(xd.shape), mean, var, invstd
+
+
+def _bn_update_running(running_mean, running_var, mean, var, n, momentum):
+    mom = float(momentum) if momentum is not None else 0.0
+    if running_mean is not None:
+        rm = running_mean._data
+        new = mom * mean.reshape(-1).astype(np.float64) + (1 - mom) * rm.astype(np.float64)
+        rm[...] = new.astype(rm.dtype)
+        _vc_of(running_mean).v += 1
+    if running_var is not None:
+        rv = running_var._data
+        unb = var.reshape(-1).astype(np.float64) * (n / (n - 1))
+        rv[...] = (mom * unb + (1 - mom) * rv.astype(np.float64)).astype(rv.dtype)
+        _vc_of(running_var).v += 1
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
@@ -112,32 +196,44 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     axes = (0,) + tuple(range(2, xd.ndim))
     shp = (1, c) + (1,) * (xd.ndim - 2)
     dt = xd.dtype
-    if training:
+    fast = (
+        type(xd) is np.ndarray
+        and (dt is _BN_F32 or dt is _BN_F64)
+        and xd.size
+        and (weight is None or weight._data.dtype is dt)
+        and (bias is None or bias._data.dtype is dt)
+    )
+    if training and fast:
+        y, mean, var, invstd = _bn_fast_train(xd, eps, _np(weight), _np(bias))
+        if running_mean is not None or running_var is not None:
+            _bn_update_running(running_mean, running_var, mean, var, xd.size // c, momentum)
+        mean_s, invstd_s = mean, invstd
+    elif fast:
+        mean_s = running_mean._data.astype(dt, copy=False)
+        invstd_s = np.divide(dt.type(1), np.sqrt(running_var._data.astype(dt, copy=False) + dt.type(eps)))
+        alpha = invstd_s * weight._data if weight is not None else invstd_s
+        beta = -mean_s * alpha
+        if bias is not None:
+            beta += bias._data
+        y = np.multiply(xd.reshape(xd.shape[0], c, -1), alpha[:, None])
+        y += beta[:, None]
+        y = y.reshape(xd.shape)
+    elif training:
         mean, xc, var = _bn_stats(xd, axes)
         invstd = (1.0 / np.sqrt(var + dt.type(eps))).astype(dt, copy=False)
         y = xc * invstd
         if running_mean is not None or running_var is not None:
-            n = xd.size // c
-            mom = float(momentum) if momentum is not None else 0.0
-            if running_mean is not None:
-                rm = running_mean._data
-                new = mom * mean.reshape(-1).astype(np.float64) + (1 - mom) * rm.astype(np.float64)
-                rm[...] = new.astype(rm.dtype)
-                _vc_of(running_mean).v += 1
-            if running_var is not None:
-                rv = running_var._data
-                unb = var.reshape(-1).astype(np.float64) * (n / (n - 1))
-                rv[...] = (mom * unb + (1 - mom) * rv.astype(np.float64)).astype(rv.dtype)
-                _vc_of(running_var).v += 1
+            _bn_update_running(running_mean, running_var, mean, var, xd.size // c, momentum)
         mean_s, invstd_s = mean.reshape(-1), invstd.reshape(-1)
     else:
         mean_s = running_mean._data.astype(dt, copy=False)
         invstd_s = (1.0 / np.sqrt(running_var._data.astype(dt, copy=False) + dt.type(eps))).astype(dt, copy=False)
         y = (xd - mean_s.reshape(shp)) * invstd_s.reshape(shp)
-    if weight is not None:
-        y *= weight._data.reshape(shp)
-    if bias is not None:
-        y += bias._data.reshape(shp)
+    if not fast:
+        if weight is not None:
+            y *= weight._data.reshape(shp)
+        if bias is not None:
+            y += bias._data.reshape(shp)
     out = make(y)
     if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
         node = NativeBatchNormBackward0()
@@ -152,6 +248,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 class NativeLayerNormBackward0(Node):
+    xhat = None  # the normalized input as (rows, N), kept by the fused float32/float64 forward
+
     def backward(self, g):
         x, w, b = self.saved
         axes, eps = self.axes, self.eps
@@ -168,6 +266,8 @@ class NativeLayerNormBackward0(Node):
                 return y
 
             return _composite_grads(self, fn, (x, w, b), g)
+        if self.xhat is not None and type(g._data) is np.ndarray and g._data.dtype is self.xhat.dtype:
+            return self._fast_backward(g._data, x, w)
         gd = g._data
         xd = x._data
         xhat = (xd - self.mean) * self.rstd
@@ -183,6 +283,39 @@ class NativeLayerNormBackward0(Node):
         if self.needs(2):
             gb = make(gd.sum(axis=lead))
         return gx, gw, gb
+
+    def _fast_backward(self, gd, x, w):
+        """Rows of N: gx = rstd (gw - mean(gw) - xhat mean(gw xhat)) with gw = g * weight; the row sums
+        are BLAS matrix-vector products and dot products, the rest four in-place passes."""
+        xhat, rstd = self.xhat, self.rstd
+        rows, n = xhat.shape
+        dt = xhat.dtype
+        g2 = gd.reshape(rows, n)
+        gx = gw = gb = None
+        if self.needs(0):
+            gxh = g2 * w._data.reshape(n) if w is not None else g2
+            inv_n = dt.type(1.0 / n) if n else dt.type(0)
+            s1 = gxh @ np.ones(n, dt)
+            s1 *= inv_n
+            s2 = np.vecdot(gxh, xhat)
+            s2 *= inv_n
+            t = np.multiply(xhat, s2[:, None])
+            t += s1[:, None]
+            if gxh is g2:
+                t = np.subtract(g2, t, out=t)
+            else:
+                t = np.subtract(gxh, t, out=gxh)
+            t *= rstd[:, None]
+            gx = make(t.reshape(x._data.shape))
+        shape = self.norm_shape
+        if self.needs(1):
+            gw = make(np.einsum("ij,ij->j", g2, xhat).reshape(shape))
+        if self.needs(2):
+            gb = make((np.ones(rows, dt) @ g2).reshape(shape))
+        return gx, gw, gb
+
+    def _release_extra(self):
+        self.xhat = None
 
 
 def _shape_str(s):
@@ -209,6 +342,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             )
     axes = tuple(range(xd.ndim - k, xd.ndim))
     dt = xd.dtype
+    if (
+        type(xd) is np.ndarray
+        and (dt is _F32 or dt is _F64)
+        and xd.size
+        and (weight is None or weight._data.dtype is dt)
+        and (bias is None or bias._data.dtype is dt)
+    ):
+        return _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes)
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
     var = np.mean(xc * xc, axis=axes, keepdims=True)
@@ -222,6 +363,47 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
         node = NativeLayerNormBackward0()
         node.axes, node.eps, node.mean, node.rstd = axes, eps, mean, rstd
+        node.save(input, weight, bias)
+        attach(out, node, (input, weight, bias))
+    return out
+
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+
+def _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes):
+    """layer_norm on float32/float64 NumPy arrays as (rows, N): two-pass mean and variance (a row sum and a
+    row dot product), the normalized rows kept for the backward."""
+    xd = input._data
+    dt = xd.dtype
+    n = 1
+    for s in normalized_shape:
+        n *= s
+    rows = xd.size // n
+    x2 = xd.reshape(rows, n)
+    inv_n = dt.type(1.0 / n)
+    mean = x2 @ np.ones(n, dt)  # row sums as a BLAS matrix-vector product
+    mean *= inv_n
+    xhat = np.subtract(x2, mean[:, None])
+    var = np.vecdot(xhat, xhat)
+    var *= inv_n
+    var += dt.type(eps)
+    rstd = np.sqrt(var, out=var)
+    np.divide(dt.type(1), rstd, out=rstd)
+    xhat *= rstd[:, None]
+    if weight is not None:
+        y = np.multiply(xhat, weight._data.reshape(n))
+        if bias is not None:
+            y += bias._data.reshape(n)
+    elif bias is not None:
+        y = np.add(xhat, bias._data.reshape(n))
+    else:
+        y = xhat.copy()
+    out = make(y.reshape(xd.shape))
+    if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
+        node = NativeLayerNormBackward0()
+        node.axes, node.eps, node.xhat, node.rstd, node.norm_shape = axes, eps, xhat, rstd, normalized_shape
         node.save(input, weight, bias)
         attach(out, node, (input, weight, bias))
     return out

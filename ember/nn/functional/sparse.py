@@ -63,6 +63,23 @@ def _renorm_(weight, idx, max_norm, norm_type):
         _vc_of(weight).v += 1
 
 
+def _index_add_rows(flat, g2, num):
+    """zeros((num, D)) with row g2[i] added at row flat[i]: sort the indices once, then one segmented
+    sum (np.add.reduceat) over the gathered rows (np.add.at is one slow scalar update per element)."""
+    out = np.zeros((num, g2.shape[1]), dtype=g2.dtype)
+    if flat.size == 0 or g2.shape[1] == 0:
+        return out
+    order = np.argsort(flat, kind="stable")
+    sf = flat[order]
+    first = np.empty(sf.shape[0], dtype=bool)
+    first[0] = True
+    np.not_equal(sf[1:], sf[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    rows = g2[order]
+    out[sf[starts]] = rows if starts.shape[0] == sf.shape[0] else np.add.reduceat(rows, starts, axis=0)
+    return out
+
+
 class EmbeddingBackward0(Node):
     def backward(self, g):
         idx, num = self.idx, self.num
@@ -79,9 +96,7 @@ class EmbeddingBackward0(Node):
         scale = self._scale(flat, gd.dtype)
         if scale is not None:
             g2 = g2 * scale[:, None]
-        out = np.zeros((num, D), dtype=gd.dtype)
-        np.add.at(out, flat, g2)
-        return make(out)
+        return make(_index_add_rows(flat, g2, num))
 
     def _scale(self, flat, dt):
         scale = None
