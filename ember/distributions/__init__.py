@@ -86,3 +86,22 @@ __all__ = [
     "transforms",
 ]
 __all__.extend(_transforms_all)
+
+# -- further families (each in its own module) ----------------------------------------------------------------
+from .continuous_bernoulli import ContinuousBernoulli  # noqa: E402
+from .fishersnedecor import FisherSnedecor  # noqa: E402
+from .inverse_gamma import InverseGamma  # noqa: E402
+from .lkj_cholesky import LKJCholesky  # noqa: E402
+from .lowrank_multivariate_normal import LowRankMultivariateNormal  # noqa: E402
+from .von_mises import VonMises  # noqa: E402
+from .wishart import Wishart  # noqa: E402
+
+__all__ += [
+    "ContinuousBernoulli",
+    "FisherSnedecor",
+    "InverseGamma",
+    "LKJCholesky",
+    "LowRankMultivariateNormal",
+    "VonMises",
+    "Wishart",
+]
