@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import _ops as O
 from ..._backend import xp_of
+from ..._autocast import autocast_op
 from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
 
 __all__ = [
@@ -457,16 +458,19 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, name):
     return out if batched else O.squeeze(out, 0)
 
 
+@autocast_op("conv1d")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Matches `torch.nn.functional.conv1d`."""
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@autocast_op("conv2d")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Matches `torch.nn.functional.conv2d`."""
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@autocast_op("conv3d")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Matches `torch.nn.functional.conv3d`."""
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
@@ -506,6 +510,7 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     return out if batched else O.squeeze(out, 0)
 
 
+@autocast_op("conv_transpose1d")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Matches `torch.nn.functional.conv_transpose1d`."""
     return _conv_transposend(
@@ -513,6 +518,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     )
 
 
+@autocast_op("conv_transpose2d")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Matches `torch.nn.functional.conv_transpose2d`."""
     return _conv_transposend(
@@ -520,6 +526,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     )
 
 
+@autocast_op("conv_transpose3d")
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Matches `torch.nn.functional.conv_transpose3d`."""
     return _conv_transposend(

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ... import _ops as O
+from ..._autocast import autocast_op
 from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
 
 __all__ = ["linear", "bilinear"]
@@ -85,6 +86,7 @@ def _tname(d):
     return scalar_type_name(d.dtype).lower()
 
 
+@autocast_op("linear")
 def linear(input, weight, bias=None):
     """Matches `torch.nn.functional.linear`: input @ weight.T + bias."""
     if not isinstance(input, Tensor):
@@ -134,6 +136,7 @@ def linear(input, weight, bias=None):
     return out
 
 
+@autocast_op("bilinear")
 def bilinear(input1, input2, weight, bias=None):
     """Matches `torch.nn.functional.bilinear`: y = x1^T A x2 + b."""
     for t, nm, pos in ((input1, "input1", 1), (input2, "input2", 2), (weight, "weight", 3)):
