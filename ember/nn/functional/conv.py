@@ -14,8 +14,8 @@ import math
 import numpy as np
 
 from ... import _ops as O
-from ..._backend import xp_of
 from ..._autocast import autocast_op
+from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
 
 __all__ = [
