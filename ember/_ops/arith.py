@@ -130,7 +130,13 @@ class SubBackward0(Node):
 
     def backward(self, g):
         alpha = self.alpha
-        return (g if self.needs(0) else None, (-g if alpha == 1 else g * -alpha) if self.needs(1) else None)
+        if not self.needs(1):
+            return (g, None)
+        if alpha == 1:
+            neg_g = make(arr(np.negative(g._data))) if not GRAD.enabled and g._data.dtype.kind == "f" else -g
+        else:
+            neg_g = g * -alpha
+        return (g if self.needs(0) else None, neg_g)
 
 
 class RsubBackward0(Node):
@@ -228,6 +234,17 @@ def rsub(input, other, *, alpha=1):
 # -- mul / div ------------------------------------------------------------------------------
 
 
+def _scale(g, other):
+    """g * other on arrays when the result keeps g's dtype (a float scalar, or a tensor of g's dtype)."""
+    gd = g._data
+    if type(other) is float or type(other) is int:
+        return make(arr(np.multiply(gd, other)))
+    od = other._data
+    if od.dtype is gd.dtype:
+        return make(arr(np.multiply(gd, od)))
+    return g * conj(other)
+
+
 def _tensor_or_none(x):
     return x if isinstance(x, Tensor) else None
 
@@ -242,9 +259,17 @@ class MulBackward0(Node):
     def backward(self, g):
         a, b = self.saved
         sa, sb = self.scalars
+        ob = b if b is not None else sb
+        oa = a if a is not None else sa
+        if not GRAD.enabled and g._data.dtype.kind == "f":
+            # no graph to build: multiply the arrays (same arithmetic as the op, without its dispatch)
+            return (
+                _scale(g, ob) if self.needs(0) else None,
+                _scale(g, oa) if self.needs(1) else None,
+            )
         return (
-            g * conj(b if b is not None else sb) if self.needs(0) else None,
-            g * conj(a if a is not None else sa) if self.needs(1) else None,
+            g * conj(ob) if self.needs(0) else None,
+            g * conj(oa) if self.needs(1) else None,
         )
 
 
