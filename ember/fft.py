@@ -347,13 +347,17 @@ def _fftn_c2c(x, s, dim, norm, forward):
     return _c2c(x, dims, _norm_mode(norm, forward), forward)
 
 
-def _rfftn(x, s, dim, norm, fname):
+def _real_nd_input(x, s, dim, fname):
     _real_input(x, fname)
     x = _promote(x)
     shape, dims = _shape_and_dims(x, s, dim)
     if not dims:
         raise RuntimeError(f"{fname} must transform at least one axis")
-    x = _resize(x, dims, shape)
+    return _resize(x, dims, shape), dims
+
+
+def _rfftn(x, s, dim, norm, fname):
+    x, dims = _real_nd_input(x, s, dim, fname)
     return _r2c(x, dims, _norm_mode(norm, True), True)
 
 
@@ -385,12 +389,7 @@ def _hfftn(x, s, dim, norm, fname):
 
 
 def _ihfftn(x, s, dim, norm, fname):
-    _real_input(x, fname)
-    x = _promote(x)
-    shape, dims = _shape_and_dims(x, s, dim)
-    if not dims:
-        raise RuntimeError(f"{fname} must transform at least one axis")
-    x = _resize(x, dims, shape)
+    x, dims = _real_nd_input(x, s, dim, fname)
     nm = _norm_mode(norm, False)
     out = _conj(_r2c(x, dims[-1:], nm, True))
     if len(dims) > 1:
