@@ -340,6 +340,14 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __contains__(self, element):
+        """Matches `torch.Tensor.__contains__`: (element == self).any()."""
+        if not isinstance(element, (Tensor, int, float, bool, complex)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((self == element).any())
+
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError(

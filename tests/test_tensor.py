@@ -308,3 +308,12 @@ def test_scalar_protocols():
     check_error(lambda L: bool(L.tensor([1, 2])))
     check_error(lambda L: L.tensor([1, 2]).item())
     check_error(lambda L: len(L.tensor(1)))
+
+
+def test_contains():
+    def run(L):
+        x = L.arange(6.0).reshape(2, 3)
+        return [2.0 in x, 7 in x, L.tensor(3.0) in x, True in L.tensor([False, True])]
+
+    check(run)
+    check_error(lambda L: "a" in L.ones(2))
