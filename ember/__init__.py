@@ -53,6 +53,7 @@ from ._printing import get_printoptions, printoptions, set_printoptions
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from ._nn_methods import celu, hardshrink, log_softmax, prelu, relu, relu_, rrelu, selu, softmax
 from . import fft, linalg, serialization, special
+from ._threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from .serialization import load, save
 from . import random  # after `from ._ops import *`, which binds the op module ember._ops.random here
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly

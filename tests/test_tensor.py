@@ -317,3 +317,17 @@ def test_contains():
 
     check(run)
     check_error(lambda L: "a" in L.ones(2))
+
+
+def test_thread_count_api():
+    import os
+
+    start = ember.get_num_threads()
+    assert start == torch.get_num_threads() or start == (os.cpu_count() or 1)
+    try:
+        ember.set_num_threads(1)
+        assert ember.get_num_threads() == 1
+    finally:
+        ember.set_num_threads(start)
+    check_error(lambda L: L.set_num_threads(0))
+    assert ember.get_num_interop_threads() >= 1
