@@ -1,5 +1,6 @@
 """torch's thread-count API on NumPy's BLAS pool (ember has no intra-op pool of its own)."""
 
+import builtins
 import os
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads"]
@@ -11,7 +12,7 @@ def set_num_threads(int):  # noqa: A002 - torch's parameter name
     """Matches `torch.set_num_threads`: sizes the BLAS thread pool NumPy uses."""
     from .utils.benchmark.utils import _threads  # noqa: PLC0415
 
-    if not isinstance(int, (type(1),)) or isinstance(int, bool):
+    if not isinstance(int, builtins.int) or isinstance(int, bool):
         raise TypeError(f"set_num_threads(): argument 'int' (position 1) must be int, not {type(int).__name__}")
     if int <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
