@@ -1323,3 +1323,17 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if red == _SUM:
         return res.sum()
     return res
+
+
+def _wire_autocast():
+    """Losses follow torch's autocast lists (most run in float32); one attribute check when autocast is off."""
+    from ..._autocast import autocast_op  # noqa: PLC0415
+
+    g = globals()
+    for name in __all__:
+        fn = g.get(name)
+        if callable(fn) and not isinstance(fn, type):
+            g[name] = autocast_op(name)(fn)
+
+
+_wire_autocast()
