@@ -463,3 +463,12 @@ def test_densenet_old_checkpoint_keys(tmp_path):
 
     fixed = _fix_old_keys({"features.denseblock1.denselayer1.norm.1.weight": 1, "features.norm0.weight": 2})
     assert list(fixed) == ["features.denseblock1.denselayer1.norm1.weight", "features.norm0.weight"]
+
+
+def test_imagenet_categories():
+    from ember.vision.models._meta import _IMAGENET_CATEGORIES as cats
+
+    assert len(cats) == 1000 and all(isinstance(c, str) and c for c in cats)
+    assert cats[0] == "tench" and cats[1] == "goldfish" and cats[2] == "great white shark"
+    assert cats[207] == "golden retriever" and cats[281] == "tabby" and cats[999] == "toilet tissue"
+    assert ResNet50_Weights.DEFAULT.meta["categories"] == cats
