@@ -287,9 +287,11 @@ rsqrt, rsqrt_ = _unary("rsqrt", _float_fn(_rsqrt_np), RsqrtBackward0, "out")
 
 class SinBackward0(Node):
     def backward(self, g):
+        if not GRAD.enabled:
+            (xd,) = self.saved_data()
+            if xd.dtype.kind == "f" and g._data.dtype is xd.dtype:
+                return make(arr(g._data * np.cos(xd)))  # no graph to build: arrays directly
         (x,) = self.saved
-        if not GRAD.enabled and x._data.dtype.kind == "f" and g._data.dtype is x._data.dtype:
-            return make(arr(g._data * np.cos(x._data)))  # no graph to build: arrays directly
         return g * _cj(cos(x))
 
 
@@ -337,10 +339,11 @@ class CoshBackward0(Node):
 
 class TanhBackward0(Node):
     def backward(self, g):
+        if not GRAD.enabled:
+            (rd,) = self.saved_data()
+            if rd.dtype.kind == "f" and g._data.dtype is rd.dtype:
+                return make(arr(g._data * (1 - rd * rd)))  # no graph to build: arrays directly
         (r,) = self.saved
-        rd = r._data
-        if not GRAD.enabled and rd.dtype.kind == "f" and g._data.dtype is rd.dtype:
-            return make(arr(g._data * (1 - rd * rd)))  # no graph to build: arrays directly
         return g * _cj(1 - r * r)
 
 

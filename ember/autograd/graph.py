@@ -138,10 +138,29 @@ class Node:
             pack, unpack = _HOOKS[-1]
             self._saved = tuple(None if t is None else (_Packed(pack(t), unpack), 0) for t in tensors)
             return
-        self._saved = tuple(
-            None if t is None else (_SavedOutput(t) if t._grad_fn is self else t, t._vc.v if t._vc is not None else 0)
-            for t in tensors
-        )
+        saved = []
+        for t in tensors:
+            if t is None:
+                saved.append(None)
+            else:
+                vc = t._vc
+                saved.append((_SavedOutput(t) if t._grad_fn is self else t, vc.v if vc is not None else 0))
+        self._saved = tuple(saved)
+
+    def saved_data(self):
+        """The saved tensors' arrays, version-checked: for backward formulas that compute on arrays."""
+        s = self._saved
+        if s is not None and len(s) == 1 and s[0] is not None:
+            t, ver = s[0]
+            tt = type(t)
+            if tt is _SavedOutput:
+                if t.vc.v == ver:
+                    return (t.data,)
+            elif tt is not _Packed:
+                vc = t._vc
+                if (vc.v if vc is not None else 0) == ver:
+                    return (t._data,)
+        return tuple(None if x is None else x._data for x in self.saved)
 
     @property
     def saved(self):
