@@ -6,7 +6,21 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from ._core import GRAD, Node, Tensor, arr, attach, bind, inplace, make, quiet, requires_grad, scalar_type_name, xp_of
+from ._core import (
+    GRAD,
+    Node,
+    Tensor,
+    arr,
+    attach,
+    attach1,
+    bind,
+    inplace,
+    make,
+    quiet,
+    requires_grad,
+    scalar_type_name,
+    xp_of,
+)
 from .arith import _out
 from .arith import conj as _cj
 
@@ -171,7 +185,7 @@ def _unary(name, compute, node_cls=None, save=None, real_only=False, err=None):
         r = make(compute(d))
         if node_cls is not None and GRAD.enabled and input._requires_grad:
             node = node_cls()
-            attach(r, node, (input,))
+            attach1(r, node, input)
             if save is not None:
                 node.save(r if save == "out" else input)
         return _out(r, out) if out is not None else r
