@@ -6,22 +6,10 @@ import numpy as np
 
 from .. import _dtype as D
 from .._ops.creation import _finish
+from ._util import check_hparams
 from .optimizer import Optimizer, _bump
 
 __all__ = ["Adam", "AdamW"]
-
-
-def _check(lr, eps, betas, weight_decay):
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
 class Adam(Optimizer):
@@ -43,7 +31,7 @@ class Adam(Optimizer):
         fused=None,
         decoupled_weight_decay=False,
     ):
-        _check(lr, eps, betas, weight_decay)
+        check_hparams(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             betas=betas,
