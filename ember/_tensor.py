@@ -12,6 +12,12 @@ from .autograd.graph import AccumulateGrad
 _new = object.__new__
 
 
+def _refresh_view(view):
+    """Regenerate a view's grad_fn after in-place writes; replaced by ember._ops._core at import
+    (this module sits below the op layer, so it cannot import it)."""
+    raise RuntimeError("ember._ops is not imported")
+
+
 class _Version:
     """A version counter shared by a tensor and all its views."""
 
@@ -188,9 +194,7 @@ class Tensor:
     def grad_fn(self):
         fn = self._grad_fn
         if self._base is not None and self._requires_grad:
-            from ._ops._core import refresh_view_grad_fn  # noqa: PLC0415
-
-            fn = refresh_view_grad_fn(self)
+            fn = _refresh_view(self)
         return fn
 
     @property

@@ -19,6 +19,7 @@ An op in a family file looks like:
 import numpy as np
 
 from .. import _dtype as D
+from .. import _tensor as _tensor_module
 from .._backend import xp_of
 from .._tensor import Tensor, _Extra, _extra, _vc_of, edge, make
 from ..autograd.grad_mode import GRAD
@@ -34,7 +35,6 @@ __all__ = [
     "attach_multi",
     "binary_arrays",
     "requires_grad",
-    "as_tensor_arg",
     "inplace",
     "view_of",
     "check_same_device",
@@ -208,12 +208,6 @@ def check_same_device(opname, *tensors):
                 f"Expected all tensors to be on the same device, but found at least two devices, "
                 f"{first.device} and {t.device}! ({opname}: {describe(first)}, {describe(t)})"
             )
-
-
-def as_tensor_arg(x, opname, name="input"):
-    if isinstance(x, Tensor):
-        return x
-    raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(x).__name__}")
 
 
 _PY_SCALARS = (int, float, bool, complex)
@@ -487,6 +481,9 @@ def refresh_view_grad_fn(view):
         view._output_nr = 0
         x.view_ver = ver
     return view._grad_fn
+
+
+_tensor_module._refresh_view = refresh_view_grad_fn
 
 
 def view_of(src, data, replay):

@@ -60,7 +60,7 @@ def _is_int_tensor(x):
     return isinstance(x, Tensor) and x._data.ndim == 0 and x.dtype._cat == D._INT
 
 
-def _finish(data, requires_grad, opname="op"):
+def _finish(data, requires_grad):
     t = make(data)
     if requires_grad:
         t.requires_grad_(True)
@@ -224,7 +224,7 @@ def _fill(opname, size, value, dtype, device, requires_grad):
         a = xp.zeros(size, dtype=dtype.np)
     else:
         a = xp.full(size, value, dtype=dtype.np)
-    return _finish(a, requires_grad, opname)
+    return _finish(a, requires_grad)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
