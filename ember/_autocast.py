@@ -5,14 +5,38 @@ cuda, bfloat16 for cpu), the weight-cast cache switch and the nesting depth. `AU
 while autocast is enabled for any device type: it is the one attribute an op reads when autocast is
 off, so the hook costs nothing measurable outside autocast regions.
 
-Hooking an op (the lead applies this to ember's functions; see `autocast_op`):
+Hooking an op. Three ways, by how hot the op is and where it lives:
 
-    @autocast_op("mm")                  # policy looked up in torch's lists, per device type
-    def mm(input, mat2): ...
+1. Hot ops (pointwise, reductions, softmax, cat/stack, norms...): the first line of the function,
+   which costs one attribute check and no extra Python frame when autocast is off:
 
-or, with no extra Python frame on the hot path, as the first line of the function:
+       def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+           if AUTOCAST.on and out is None:
+               return autocast_call("sum", sum, (input, dim, keepdim), {"dtype": dtype})
 
-    if AUTOCAST.on: return autocast_call("mm", mm, (input, mat2), {})
+   `autocast_call` runs the function again with autocast off, whether or not the op has a policy for
+   the tensors' device type, so the hook does not recurse; that is also torch's behaviour for an op
+   with its own kernel (the ops it is made of are not autocast). `out=` calls are not autocast
+   (torch lists only the out-of-place overloads). Names may depend on the arguments, as torch's
+   dispatch does (F.pad: "reflection_pad2d"; F.interpolate: "interpolate" or, for mode='area',
+   "adaptive_avg_pool3d").
+
+2. Ops torch builds from other ops in Python, and the losses: the `autocast_op(name)` decorator.
+   When the op has no policy for the device type, the original runs with autocast still on, so the
+   listed ops it is made of are autocast as in torch. (Ops torch builds from mm/bmm but ember
+   computes in one op take the policy those give: CPU_LOWER_COMPOSITE, and a contracting einsum
+   autocasts as "bmm".)
+
+3. Ops defined in the hot files ember/_ops/pointwise.py, arith.py and complex.py (exp, log, ...,
+   reciprocal, polar, view_as_complex; see `_SWAPPED`) are hooked from here, so those files carry no
+   autocast code at all: while autocast is enabled for a device type whose lists name one of them, its
+   public references (`ember.exp`, `ember.arccos`, `ember.special.expm1`, the `Tensor.exp` method...,
+   every attribute of ember, ember.Tensor and ember.special that is the function) are swapped for a
+   wrapper (`_sync_swaps`, run by `set_autocast_enabled`), and restored when autocast is disabled
+   again (the outermost region exits). Outside autocast they cost nothing. What is not swapped: the
+   functions' module globals, so ember's own implementations that call `exp` directly are not autocast
+   (as torch's kernels), and references a caller took before autocast was enabled (`from ember import
+   exp` at import time).
 
 Policies (torch's CastPolicy, aten/src/ATen/autocast_mode.h):
   lower     floating tensors (not float64) on the autocast device are cast to the autocast dtype
@@ -43,6 +67,7 @@ __all__ = [
     "CPU_LOWER",
     "CPU_FP32",
     "CPU_PROMOTE",
+    "CPU_LOWER_COMPOSITE",
     "CUDA_LOWER",
     "CUDA_FP32",
     "CUDA_FP32_SET_OPT_DTYPE",
@@ -148,6 +173,7 @@ def set_autocast_enabled(device_type, enabled=None):
         )
     AUTOCAST.enabled[_state_key(device_type, "set_autocast_enabled")] = enabled
     AUTOCAST.refresh()
+    _sync_swaps()
 
 
 def get_autocast_dtype(device_type):
@@ -214,6 +240,8 @@ CPU_FP32 = frozenset(
     linalg_qr linalg_cholesky_ex linalg_svd linalg_eig linalg_eigh linalg_lstsq linalg_inv_ex""".split()
 )
 CPU_PROMOTE = frozenset("stack cat index_copy".split())
+# torch builds these from mm/bmm, which are lower_precision_fp on cpu (ember computes them in one op)
+CPU_LOWER_COMPOSITE = frozenset("tensordot chain_matmul linalg_multi_dot".split())
 
 # CUDA (Autocast): AT_FORALL_LOWER_PRECISION_FP, AT_FORALL_FP32, AT_FORALL_FP32_SET_OPT_DTYPE, AT_FORALL_PROMOTE
 CUDA_LOWER = frozenset(
@@ -231,8 +259,11 @@ CUDA_FP32 = frozenset(
     binary_cross_entropy_with_logits dist pdist cdist renorm logsumexp upsample_nearest1d
     _upsample_nearest_exact1d upsample_nearest2d _upsample_nearest_exact2d upsample_nearest3d
     _upsample_nearest_exact3d upsample_linear1d upsample_bilinear2d _upsample_bilinear2d_aa upsample_trilinear3d
-    upsample_bicubic2d _upsample_bicubic2d_aa norm interpolate""".split()
+    upsample_bicubic2d _upsample_bicubic2d_aa norm interpolate cross_entropy""".split()
 )
+# (norm: torch.norm runs linalg_vector_norm (fp32_set_opt_dtype) or norm (fp32_append_dtype): float32 out
+# either way; interpolate: every upsample_* kernel is fp32; cross_entropy: torch's cross_entropy_loss is
+# log_softmax (fp32_set_opt_dtype) then nll_loss (fp32), which ember fuses into one op.)
 CUDA_FP32_SET_OPT_DTYPE = frozenset(
     "prod softmax log_softmax cumprod cumsum linalg_vector_norm linalg_matrix_norm sum".split()
 )
@@ -262,6 +293,8 @@ def policy_for(name, device_type):
             return "fp32"
         if name in CPU_PROMOTE:
             return "promote"
+        if name in CPU_LOWER_COMPOSITE:
+            return "lower"
         return None
     if name in CUDA_LOWER:
         return "lower"
@@ -409,19 +442,18 @@ def _apply(policy, args, kwargs, device_type):
     return args, kwargs
 
 
-def autocast_call(opname, fn, args, kwargs):
-    """Run `fn(*args, **kwargs)` as op `opname` under autocast: cast the arguments by the op's policy for
-    the tensors' device type, then run it with autocast off (so its inner ops are not cast again)."""
+def _target(opname, args, kwargs):
+    """(policy, device type) of a call of op `opname`; policy None when autocast leaves it alone."""
     first = _first_tensor(args, kwargs)
     if first is None:
-        return fn(*args, **kwargs)
+        return None, None
     device_type = _device_type(first)
     if not AUTOCAST.enabled.get(device_type, False):
-        return fn(*args, **kwargs)
-    policy = policy_for(opname, device_type)
-    if policy is None:
-        return fn(*args, **kwargs)
-    args, kwargs = _apply(policy, args, kwargs, device_type)
+        return None, device_type
+    return policy_for(opname, device_type), device_type
+
+
+def _run_off(fn, args, kwargs):
     AUTOCAST.on = False
     try:
         return fn(*args, **kwargs)
@@ -429,19 +461,105 @@ def autocast_call(opname, fn, args, kwargs):
         AUTOCAST.refresh()
 
 
+def autocast_call(opname, fn, args, kwargs):
+    """Run `fn(*args, **kwargs)` as op `opname` under autocast: cast the arguments by the op's policy for
+    the tensors' device type, then run it with autocast off (so its inner ops are not cast again). Without
+    a policy it runs with autocast off too: this is the call an op's first line makes (see the module
+    docstring), where `fn` is the op itself."""
+    policy, device_type = _target(opname, args, kwargs)
+    if policy is not None:
+        args, kwargs = _apply(policy, args, kwargs, device_type)
+    return _run_off(fn, args, kwargs)
+
+
 def autocast_op(name):
     """Decorator: make the function op `name` of torch's autocast lists (e.g. "mm", "linear", "conv2d",
     "cross_entropy"), or give a policy for every device type ("lower", "fp32", "promote").
-    Outside autocast it costs one attribute check."""
+    Outside autocast it costs one attribute check (and a Python frame: hot ops hook their first line
+    instead). Without a policy for the device type the function runs with autocast still on, so the
+    ops it is made of are autocast (torch's composite ops)."""
 
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if AUTOCAST.on:
-                return autocast_call(name, fn, args, kwargs)
+                policy, device_type = _target(name, args, kwargs)
+                if policy is not None:
+                    args, kwargs = _apply(policy, args, kwargs, device_type)
+                    return _run_off(fn, args, kwargs)
             return fn(*args, **kwargs)
 
         wrapper.__autocast_op__ = name
         return wrapper
 
     return deco
+
+
+# -- ops hooked from here: swapped in while autocast is enabled (module docstring, way 3) --------------
+
+_SWAPPED = (
+    "acos",
+    "asin",
+    "cosh",
+    "erfinv",
+    "exp",
+    "expm1",
+    "log",
+    "log10",
+    "log2",
+    "log1p",
+    "reciprocal",
+    "rsqrt",
+    "sinh",
+    "tan",
+    "polar",
+    "view_as_complex",
+)
+_swap_sites = {}  # name -> (original function, [(namespace, attribute)]), found on first use
+_swapped = {}  # name -> wrapper, while installed
+
+
+def _swap_wrapper(name, fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if AUTOCAST.on and kwargs.get("out") is None:
+            return autocast_call(name, fn, args, kwargs)
+        return fn(*args, **kwargs)
+
+    wrapper.__autocast_op__ = name
+    return wrapper
+
+
+def _sites(name):
+    hit = _swap_sites.get(name)
+    if hit is None:
+        import ember  # noqa: PLC0415 - this module is imported by ember's __init__
+        import ember.special  # noqa: PLC0415
+
+        fn = getattr(ember, name)
+        places = [
+            (ns, attr) for ns in (ember, ember.Tensor, ember.special) for attr, v in list(vars(ns).items()) if v is fn
+        ]
+        hit = _swap_sites[name] = (fn, places)
+    return hit
+
+
+def _sync_swaps():
+    """Install the wrappers of the `_SWAPPED` ops that have a policy on an enabled device type; restore
+    the others."""
+    on = [dev for dev, enabled in AUTOCAST.enabled.items() if enabled]
+    for name in _SWAPPED:
+        want = any(policy_for(name, dev) is not None for dev in on)
+        if want == (name in _swapped):
+            continue
+        fn, places = _sites(name)
+        if want:
+            w = _swapped[name] = _swap_wrapper(name, fn)
+            for ns, attr in places:
+                if getattr(ns, attr, None) is fn:
+                    setattr(ns, attr, w)
+        else:
+            w = _swapped.pop(name)
+            for ns, attr in places:
+                if getattr(ns, attr, None) is w:
+                    setattr(ns, attr, fn)

@@ -13,6 +13,7 @@ which keeps single precision (float32 -> complex64).
 import numpy as np
 
 from . import _dtype as D
+from ._autocast import AUTOCAST, autocast_call
 from ._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ._ops.complex import conj as _conj
 from ._ops.complex import real as _real
@@ -297,6 +298,8 @@ def _fft_c2r(x, n, dim, norm, forward):
 
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
     """Matches `torch.fft.fft`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_fft", fft, (input, n, dim, norm), {})
     _check_tensor(input, "fft")
     if input._data.dtype.kind == "c":
         return _out(_fft_c2c(input, n, dim, norm, True), out)
@@ -305,6 +308,8 @@ def fft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     """Matches `torch.fft.ifft`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_ifft", ifft, (input, n, dim, norm), {})
     _check_tensor(input, "ifft")
     if input._data.dtype.kind == "c":
         return _out(_fft_c2c(input, n, dim, norm, False), out)
@@ -313,24 +318,32 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Matches `torch.fft.rfft`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_rfft", rfft, (input, n, dim, norm), {})
     _check_tensor(input, "rfft")
     return _out(_fft_r2c(input, n, dim, norm, True, True, "rfft"), out)
 
 
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Matches `torch.fft.ihfft`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_ihfft", ihfft, (input, n, dim, norm), {})
     _check_tensor(input, "ihfft")
     return _out(_fft_r2c(input, n, dim, norm, False, True, "ihfft"), out)
 
 
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Matches `torch.fft.irfft`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_irfft", irfft, (input, n, dim, norm), {})
     _check_tensor(input, "irfft")
     return _out(_fft_c2r(input, n, dim, norm, False), out)
 
 
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Matches `torch.fft.hfft`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_hfft", hfft, (input, n, dim, norm), {})
     _check_tensor(input, "hfft")
     return _out(_fft_c2r(input, n, dim, norm, True), out)
 
@@ -399,48 +412,64 @@ def _ihfftn(x, s, dim, norm, fname):
 
 def fftn(input, s=None, dim=None, norm=None, *, out=None):
     """Matches `torch.fft.fftn`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_fftn", fftn, (input, s, dim, norm), {})
     _check_tensor(input, "fftn")
     return _out(_fftn_c2c(input, s, dim, norm, True), out)
 
 
 def ifftn(input, s=None, dim=None, norm=None, *, out=None):
     """Matches `torch.fft.ifftn`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_ifftn", ifftn, (input, s, dim, norm), {})
     _check_tensor(input, "ifftn")
     return _out(_fftn_c2c(input, s, dim, norm, False), out)
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     """Matches `torch.fft.fft2`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_fft2", fft2, (input, s, dim, norm), {})
     _check_tensor(input, "fft2")
     return _out(_fftn_c2c(input, s, dim, norm, True), out)
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     """Matches `torch.fft.ifft2`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_ifft2", ifft2, (input, s, dim, norm), {})
     _check_tensor(input, "ifft2")
     return _out(_fftn_c2c(input, s, dim, norm, False), out)
 
 
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
     """Matches `torch.fft.rfftn`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_rfftn", rfftn, (input, s, dim, norm), {})
     _check_tensor(input, "rfftn")
     return _out(_rfftn(input, s, dim, norm, "rfftn"), out)
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     """Matches `torch.fft.rfft2`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_rfft2", rfft2, (input, s, dim, norm), {})
     _check_tensor(input, "rfft2")
     return _out(_rfftn(input, s, dim, norm, "rfft2"), out)
 
 
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
     """Matches `torch.fft.irfftn`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_irfftn", irfftn, (input, s, dim, norm), {})
     _check_tensor(input, "irfftn")
     return _out(_irfftn(input, s, dim, norm, "irfftn"), out)
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
     """Matches `torch.fft.irfft2`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("fft_irfft2", irfft2, (input, s, dim, norm), {})
     _check_tensor(input, "irfft2")
     return _out(_irfftn(input, s, dim, norm, "irfft2"), out)
 

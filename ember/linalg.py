@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import return_types as _rt
+from ._autocast import AUTOCAST, autocast_call
 from ._ops import arith as _arith
 from ._ops import blas as _blas
 from ._ops import reduction as _red
@@ -227,6 +228,8 @@ def _inv_attach(A, out):
 
 def inv_ex(A, *, check_errors=False, out=None):
     """Matches `torch.linalg.inv_ex`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_inv_ex", inv_ex, (A,), {"check_errors": check_errors})
     a = _square_fp(A, "linalg.inv_ex")
     r, info = _inv_arrays(a)
     if check_errors:
@@ -237,6 +240,8 @@ def inv_ex(A, *, check_errors=False, out=None):
 
 def inv(A, *, out=None):
     """Matches `torch.linalg.inv`: LinAlgError on singular input."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_inv", inv, (A,), {})
     a = _square_fp(A, "linalg.inv")
     r, info = _inv_arrays(a)
     _raise_first(info, _inv_msg, "linalg.inv", a.ndim > 2)
@@ -426,6 +431,8 @@ def _solve_impl(A, B, left, opname, check):
 
 def solve(A, B, *, left=True, out=None):
     """Matches `torch.linalg.solve` (batch broadcasting, vector right-hand sides, left=False)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_solve", solve, (A, B), {"left": left})
     return _arith._out(_solve_impl(A, B, left, "linalg.solve", True)[0], out)
 
 
@@ -547,6 +554,8 @@ class LinalgLstsqBackward0(Node):
 
 def lstsq(A, B, rcond=None, *, driver=None):
     """Matches `torch.linalg.lstsq` (computed through the SVD; fields as torch's CPU drivers fill them)."""
+    if AUTOCAST.on:
+        return autocast_call("linalg_lstsq", lstsq, (A, B, rcond), {"driver": driver})
     opname = "torch.linalg.lstsq"
     _tensor_arg(A, opname, "A")
     _tensor_arg(B, opname, "B")
@@ -662,11 +671,15 @@ def _cholesky_impl(A, upper, opname, check, node_cls=LinalgCholeskyExBackward0):
 
 def cholesky(A, *, upper=False, out=None):
     """Matches `torch.linalg.cholesky`: LinAlgError when A is not positive-definite."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_cholesky", cholesky, (A,), {"upper": upper})
     return _arith._out(_cholesky_impl(A, upper, "linalg.cholesky", True)[0], out)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """Matches `torch.linalg.cholesky_ex`: (L, info)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_cholesky_ex", cholesky_ex, (A,), {"upper": upper, "check_errors": check_errors})
     L, info = _cholesky_impl(A, upper, "linalg.cholesky_ex", check_errors)
     return _rt.linalg_cholesky_ex(L, info)
 
@@ -763,6 +776,8 @@ def _np_qr(a, mode):
 
 def qr(A, mode="reduced", *, out=None):
     """Matches `torch.linalg.qr`: (Q, R); mode 'reduced', 'complete' or 'r' (Q empty)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_qr", qr, (A, mode), {})
     return _qr_impl(A, mode, "linalg.qr", _rt.linalg_qr)
 
 
@@ -861,11 +876,15 @@ def _svd_impl(A, full, opname):
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """Matches `torch.linalg.svd`: (U, S, Vh)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_svd", svd, (A, full_matrices), {"driver": driver})
     return _rt.linalg_svd(*_svd_impl(A, full_matrices, "linalg.svd"))
 
 
 def svdvals(A, *, driver=None, out=None):
     """Matches `torch.linalg.svdvals`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_svdvals", svdvals, (A,), {"driver": driver})
     opname = "linalg.svdvals"
     _tensor_arg(A, opname)
     _check_matrix(A, opname)
@@ -938,6 +957,8 @@ def _eig_arrays(a):
 
 def eig(A, *, out=None):
     """Matches `torch.linalg.eig`: complex (eigenvalues, eigenvectors)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_eig", eig, (A,), {})
     opname = "linalg.eig"
     _tensor_arg(A, opname)
     a = A._data
@@ -956,6 +977,8 @@ def eig(A, *, out=None):
 
 def eigvals(A, *, out=None):
     """Matches `torch.linalg.eigvals`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_eigvals", eigvals, (A,), {})
     opname = "linalg.eigvals"
     _tensor_arg(A, opname)
     a = A._data
@@ -998,11 +1021,15 @@ def _eigh_impl(A, UPLO, opname, vectors):
 
 def eigh(A, UPLO="L", *, out=None):
     """Matches `torch.linalg.eigh`: (eigenvalues ascending, eigenvectors)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_eigh", eigh, (A, UPLO), {})
     return _rt.linalg_eigh(*_eigh_impl(A, UPLO, "linalg.eigh", True))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """Matches `torch.linalg.eigvalsh`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_eigvalsh", eigvalsh, (A, UPLO), {})
     return _eigh_impl(A, UPLO, "linalg.eigvalsh", False)[0]
 
 
@@ -1085,6 +1112,8 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None, rcond=None):
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """Matches `torch.linalg.matrix_rank` (int64)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_matrix_rank", matrix_rank, (A, tol, hermitian), {"atol": atol, "rtol": rtol})
     _tensor_arg(A, "linalg.matrix_rank")
     a = A._data
     if a.dtype.kind not in "fc" or a.dtype == np.float16:
@@ -1211,6 +1240,8 @@ def cross(input, other, *, dim=-1, out=None):
 
 def multi_dot(tensors, *, out=None):
     """Matches `torch.linalg.multi_dot` (first/last may be 1-D)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_multi_dot", multi_dot, (tensors,), {})
     tensors = list(tensors)
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
@@ -1252,6 +1283,8 @@ def multi_dot(tensors, *, out=None):
 
 def householder_product(A, tau, *, out=None):
     """Matches `torch.linalg.householder_product` (composed of ember ops, one step per reflector)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_householder_product", householder_product, (A, tau), {})
     opname = "torch.linalg.householder_product"
     _tensor_arg(A, opname, "input")
     _tensor_arg(tau, opname, "tau")
@@ -1517,6 +1550,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
 
 def tensorinv(A, ind=2, *, out=None):
     """Matches `torch.linalg.tensorinv`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_tensorinv", tensorinv, (A, ind), {})
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     shape = tuple(A.shape)
@@ -1531,6 +1566,8 @@ def tensorinv(A, ind=2, *, out=None):
 
 def tensorsolve(A, B, dims=None, *, out=None):
     """Matches `torch.linalg.tensorsolve`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_tensorsolve", tensorsolve, (A, B, dims), {})
     nd = A.ndim
     if dims is not None:
         from ._ops import shape2 as _s2  # noqa: PLC0415
@@ -1576,6 +1613,8 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 def vecdot(x, y, *, dim=-1, out=None):
     """Matches `torch.linalg.vecdot`: sum(conj(x) * y, dim)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_vecdot", vecdot, (x, y), {"dim": dim})
     try:
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
@@ -1591,12 +1630,16 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """Matches `torch.linalg.vector_norm`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_vector_norm", vector_norm, (x, ord, dim, keepdim), {"dtype": dtype})
     _tensor_arg(x, "linalg.vector_norm", "input")
     return _arith._out(_red._vector_norm(x, ord, dim, keepdim, dtype), out)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """Matches `torch.linalg.matrix_norm`: 'fro', 'nuc', inf, -inf, 1, -1, 2, -2."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_matrix_norm", matrix_norm, (A, ord, dim, keepdim), {"dtype": dtype})
     opname = "linalg.matrix_norm"
     _tensor_arg(A, opname)
     _check_matrix(A, opname)
@@ -1610,9 +1653,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     ok = ord in ("fro", "nuc") if isinstance(ord, str) else ord in (1, -1, 2, -2, float("inf"), float("-inf"))
     if not ok:
         raise RuntimeError(f"{opname}: Order {ord} not supported.")
-    _check_fp(A, opname)
     if dtype is not None and dtype.np != A._data.dtype:
-        A = A.to(dtype)
+        A = A.to(dtype)  # before the dtype check, as torch (autocast passes dtype=float32 for float16 input)
+    _check_fp(A, opname)
     from ._ops import reduction2 as _r2  # noqa: PLC0415
 
     if ord == "fro":

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._autocast import AUTOCAST, autocast_call
 from ._core import (
     GRAD,
     Node,
@@ -398,6 +399,8 @@ def _pow_scalar_base(base, exponent):
 
 def pow(input, exponent, *, out=None):  # noqa: A001
     """Matches `torch.pow` (tensor ** scalar, scalar ** tensor, tensor ** tensor)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("pow", pow, (input, exponent), {})
     if isinstance(input, Tensor):
         if isinstance(exponent, Tensor):
             return _out(_pow_tensors(input, exponent), out)
@@ -511,6 +514,8 @@ def _float_op(input, other, ufunc, opname, node_cls, kernel=None, save_out=False
 
 def atan2(input, other, *, out=None):  # noqa: A002
     """Matches `torch.atan2`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("atan2", atan2, (input, other), {})
     return _out(_float_op(input, other, np.arctan2, "atan2", Atan2Backward0), out)
 
 
@@ -830,6 +835,8 @@ def _addc(opname, rdt, compute, input, tensor1, tensor2, value, node_cls, out):
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):  # noqa: A002
     """Matches `torch.addcmul`: input + value * tensor1 * tensor2."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("addcmul", addcmul, (input, tensor1, tensor2), {"value": value})
     rdt, (x, a, b), value = _ternary_arrays("addcmul", input, tensor1, tensor2, value)
     if rdt is D.bool:
         raise _not_implemented("addcmul_cpu_out", rdt)
@@ -850,6 +857,8 @@ _ADDCDIV_INT_MSG = (
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):  # noqa: A002
     """Matches `torch.addcdiv`: input + value * tensor1 / tensor2."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("addcdiv", addcdiv, (input, tensor1, tensor2), {"value": value})
     if (
         isinstance(tensor1, Tensor)
         and isinstance(tensor2, Tensor)

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._autocast import AUTOCAST, autocast_call
 from ._core import GRAD, Node, Tensor, arr, attach, binary_arrays, bind, inplace, make, wrap_dim, xp_of
 from .arith import _out, conj, mul
 from .reduction import sum as _sum
@@ -166,6 +167,8 @@ def _dot_arrays(x, y, vdot=False):
 
 def dot(input, tensor, *, out=None):
     """Matches `torch.dot`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("dot", dot, (input, tensor), {})
     _check_tensor(input, "dot", "input")
     _check_tensor(tensor, "dot", "tensor")
     _check_dot(input, tensor, "dot")
@@ -179,6 +182,8 @@ def dot(input, tensor, *, out=None):
 
 def vdot(input, other, *, out=None):
     """Matches `torch.vdot` (conjugates the first argument)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("vdot", vdot, (input, other), {})
     _check_tensor(input, "vdot", "input")
     _check_tensor(other, "vdot", "other")
     _check_dot(input, other, "vdot")
@@ -250,6 +255,8 @@ def _mm_raw(a, b, node_cls, check_dtype=True):
 
 def mm(input, mat2, *, out=None):
     """Matches `torch.mm`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("mm", mm, (input, mat2), {})
     _check_tensor(input, "mm", "input")
     _check_tensor(mat2, "mm", "mat2")
     if input._data.ndim != 2:
@@ -274,6 +281,8 @@ def _check_bmm(a, b, n1="batch1", n2="batch2"):
 
 def bmm(input, mat2, *, out=None):
     """Matches `torch.bmm`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("bmm", bmm, (input, mat2), {})
     _check_tensor(input, "bmm", "input")
     _check_tensor(mat2, "bmm", "mat2")
     _check_bmm(input, mat2)
@@ -307,6 +316,8 @@ def _check_mv(a, v, input=None):
 
 def mv(input, vec, *, out=None):
     """Matches `torch.mv`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("mv", mv, (input, vec), {})
     _check_tensor(input, "mv", "input")
     _check_tensor(vec, "mv", "vec")
     _check_mv(input, vec)
@@ -363,6 +374,8 @@ class CloneBackward0(_MatmulBackward):
 
 def matmul(input, other, *, out=None):
     """Matches `torch.matmul` (every rank combination, broadcasting batch dims; one np.matmul call)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("matmul", matmul, (input, other), {})
     _check_tensor(input, "matmul", "input")
     _check_tensor(other, "matmul", "other")
     a, b = input._data, other._data
@@ -568,6 +581,8 @@ def _add_product_(forward, node_cls, self, x, y, beta, alpha, opname):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """Matches `torch.addmm`: beta * input + alpha * (mat1 @ mat2)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("addmm", addmm, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
     return _add_product(_addmm_forward, AddmmBackward0, input, mat1, mat2, beta, alpha, out, "addmm")
 
 
@@ -587,6 +602,8 @@ def _addmv_forward(input, mat, vec, beta, alpha, opname):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """Matches `torch.addmv`: beta * input + alpha * (mat @ vec)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("addmv", addmv, (input, mat, vec), {"beta": beta, "alpha": alpha})
     return _add_product(_addmv_forward, AddmvBackward0, input, mat, vec, beta, alpha, out, "addmv")
 
 
@@ -619,6 +636,8 @@ def _addr_forward(input, vec1, vec2, beta, alpha, opname):
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """Matches `torch.addr`: beta * input + alpha * outer(vec1, vec2) (promotes dtypes)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("addr", addr, (input, vec1, vec2), {"beta": beta, "alpha": alpha})
     return _add_product(_addr_forward, AddrBackward0, input, vec1, vec2, beta, alpha, out, "addr")
 
 
@@ -647,6 +666,8 @@ def _baddbmm_forward(input, batch1, batch2, beta, alpha, opname):
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """Matches `torch.baddbmm`: beta * input + alpha * bmm(batch1, batch2)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("baddbmm", baddbmm, (input, batch1, batch2), {"beta": beta, "alpha": alpha})
     return _add_product(_baddbmm_forward, BaddbmmBackward0, input, batch1, batch2, beta, alpha, out, "baddbmm")
 
 
@@ -678,6 +699,8 @@ def _addbmm_forward(input, batch1, batch2, beta, alpha, opname):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """Matches `torch.addbmm`: beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("addbmm", addbmm, (input, batch1, batch2), {"beta": beta, "alpha": alpha})
     return _add_product(_addbmm_forward, AddbmmBackward0, input, batch1, batch2, beta, alpha, out, "addbmm")
 
 
@@ -926,8 +949,27 @@ def _sublist_label(x):
     return _LETTERS[x]
 
 
+def _einsum_autocast_name(equation, operands):
+    """The autocast name of an einsum: "bmm" when a label is summed between two or more operands (torch
+    contracts those pairs with bmm), else "einsum"."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    if not isinstance(equation, str) or len(operands) < 2:
+        return "einsum"
+    lhs, arrow, out = equation.replace(" ", "").partition("->")
+    terms = [set(t.replace(".", "")) for t in lhs.split(",")]
+    seen = {}
+    for t in terms:
+        for c in t:
+            seen[c] = seen.get(c, 0) + 1
+    kept = set(out) if arrow else {c for c, n in seen.items() if n == 1}
+    return "bmm" if any(n > 1 and c not in kept for c, n in seen.items()) else "einsum"
+
+
 def einsum(equation, *operands):
     """Matches `torch.einsum` (ellipsis, broadcasting, repeated labels; np.einsum with optimize)."""
+    if AUTOCAST.on:  # torch runs a contraction of two operands through bmm, an outer product through mul
+        return autocast_call(_einsum_autocast_name(equation, operands), einsum, (equation, *operands), {})
     if isinstance(equation, Tensor):  # sublist format: op1, [labels1], op2, [labels2], ..., [out labels]
         args = (equation,) + operands
         ops, subs = args[0:-1:2] if len(args) % 2 else args[0::2], []
@@ -991,6 +1033,8 @@ def _tensordot_dims(a, b, dims_a, dims_b, shown=None):
 
 def tensordot(a, b, dims=2, out=None):
     """Matches `torch.tensordot` (dims: an int, or a pair of dim lists)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("tensordot", tensordot, (a, b, dims), {})
     _check_tensor(a, "tensordot", "a")
     _check_tensor(b, "tensordot", "b")
     if isinstance(dims, Tensor):
@@ -1088,6 +1132,8 @@ _CROSS_WARNED = [False]
 
 def cross(input, other, dim=None, *, out=None):
     """Matches `torch.cross` (dim=None: the first dim of size 3, with torch's deprecation warning)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cross", cross, (input, other, dim), {})
     _check_tensor(input, "cross", "input")
     _check_tensor(other, "cross", "other")
     a, b = input._data, other._data
@@ -1213,6 +1259,8 @@ ViewBackward0_cdist = type("ViewBackward0", (CdistBackward0,), {})
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Matches `torch.cdist`: p-norm distances between the rows of x1 and x2 (batched, broadcast).
     For p=2 with more than 25 rows, the distances come from one matmul as in torch."""
+    if AUTOCAST.on:
+        return autocast_call("cdist", cdist, (x1, x2, p, compute_mode), {})
     _check_tensor(x1, "cdist", "x1")
     _check_tensor(x2, "cdist", "x2")
     a, b = x1._data, x2._data
@@ -1289,6 +1337,8 @@ class TraceBackward0(Node):
 
 def trace(input):
     """Matches `torch.trace` (integers sum to int64)."""
+    if AUTOCAST.on:
+        return autocast_call("trace", trace, (input,), {})
     _check_tensor(input, "trace", "input")
     d = input._data
     if d.ndim != 2:
@@ -1329,6 +1379,8 @@ ViewBackward0_chain = type("ViewBackward0", (_ChainBackward,), {})
 
 def chain_matmul(*matrices, out=None):
     """Matches `torch.chain_matmul` (deprecated in torch; the product in the cheapest order)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("chain_matmul", chain_matmul, matrices, {})
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
     warnings.warn(
@@ -1409,39 +1461,3 @@ for _n, _f in [
 ]:
     bind(_n, _f)
 del _n, _f
-
-
-def _wire_autocast():
-    """Route the matmul family through autocast (one attribute check when autocast is off)."""
-    from .._autocast import autocast_op  # noqa: PLC0415
-
-    names = (
-        "matmul",
-        "mm",
-        "bmm",
-        "mv",
-        "addmm",
-        "addmv",
-        "addr",
-        "baddbmm",
-        "addbmm",
-        "dot",
-        "vdot",
-        "tensordot",
-        "chain_matmul",
-        "einsum",
-        "cross",
-        "cdist",
-        "trace",
-    )
-    g = globals()
-    for name in names:
-        orig = g[name]
-        wrapped = autocast_op(name)(orig)
-        g[name] = wrapped
-        for attr, value in list(vars(Tensor).items()):
-            if value is orig:
-                setattr(Tensor, attr, wrapped)
-
-
-_wire_autocast()

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .._autocast import AUTOCAST, autocast_call
 from ._core import (
     GRAD,
     Node,
@@ -87,9 +88,11 @@ def _check_tensor(x, opname, name):
 
 
 def _scalar_value(value, npdt, opname):
-    """A Python / NumPy scalar as a 0-d array of `npdt` (torch: overflow is an error)."""
+    """A Python / NumPy scalar as a NumPy scalar of `npdt` (a 0-dim CPU tensor too: array modules take
+    scalars with arrays of any device; torch: overflow is an error)."""
     if isinstance(value, Tensor):
-        return value._data.astype(npdt)
+        a = value._data.astype(npdt)
+        return a[()] if type(a) is np.ndarray else a
     if not isinstance(value, (bool, int, float, complex, np.generic)):
         raise TypeError(f"{opname}(): value must be a Number or a 0-dim Tensor, not {type(value).__name__}")
     if isinstance(value, complex) and npdt.kind != "c":
@@ -97,7 +100,7 @@ def _scalar_value(value, npdt, opname):
     try:
         if isinstance(value, float) and npdt.kind in "iu" and np.isfinite(value):
             value = int(value)
-        return np.asarray(value).astype(npdt) if npdt.kind == "V" else np.asarray(value, dtype=npdt)
+        return (np.asarray(value).astype(npdt) if npdt.kind == "V" else np.asarray(value, dtype=npdt))[()]
     except (OverflowError, ValueError):
         raise RuntimeError(f"value cannot be converted to type {npdt.name} without overflow") from None
 
@@ -646,7 +649,7 @@ def _index_add_array(input, dim, index, source, alpha, opname):
     if s.ndim == 0:
         s = s.reshape([1 if i == dim else n for i, n in enumerate(d.shape)])
     r = d.copy()
-    xp_of(d).add.at(r, _dim_key(dim, idx), s if alpha == 1 else s * np.asarray(alpha).astype(d.dtype))
+    xp_of(d).add.at(r, _dim_key(dim, idx), s if alpha == 1 else s * np.asarray(alpha).astype(d.dtype)[()])
     return r, dim
 
 
@@ -711,6 +714,8 @@ def _index_copy_node(dim, index, source):
 
 def index_copy(input, dim, index, source):
     """Matches `torch.index_copy`."""
+    if AUTOCAST.on:
+        return autocast_call("index_copy", index_copy, (input, dim, index, source), {})
     r, dim = _index_copy_array(input, dim, index, source, "index_copy")
     res = make(r)
     if GRAD.enabled and (input._requires_grad or source._requires_grad):
@@ -854,6 +859,8 @@ def _check_values(input, values, opname):
 
 def index_put(input, indices, values, accumulate=False):
     """Matches `torch.index_put`."""
+    if AUTOCAST.on:
+        return autocast_call("index_put", index_put, (input, indices, values, accumulate), {})
     _check_values(input, values, "index_put")
     key = _index_put_key(input, indices, "index_put")
     return _index_put(input, key, values, accumulate)
@@ -989,7 +996,8 @@ def _scatter_array(input, dim, index, src, value, reduce, opname):
         if reduce is None:
             r[coords] = v
         else:
-            _SCATTER_UFUNC[reduce].at(r, coords, np.broadcast_to(v, idx.shape))
+            xp = xp_of(r)
+            _SCATTER_UFUNC[reduce].at(r, coords, xp.broadcast_to(xp.asarray(v), idx.shape))
     return r.reshape(d.shape), dim
 
 
@@ -1039,6 +1047,8 @@ def _scatter_add_node(dim, index):
 
 def scatter_add(input, dim, index, src):
     """Matches `torch.scatter_add`."""
+    if AUTOCAST.on:
+        return autocast_call("scatter_add", scatter_add, (input, dim, index, src), {})
     r, dim = _scatter_array(input, dim, index, src, None, "add", "scatter_add")
     res = make(r)
     if GRAD.enabled and (input._requires_grad or src._requires_grad):

@@ -7,6 +7,7 @@ flip <-> flip, ...), so double backward works."""
 import numpy as np
 
 from .. import _dtype as D
+from .._autocast import AUTOCAST, autocast_call
 from ._core import (
     GRAD,
     Node,
@@ -117,6 +118,8 @@ class CatBackward0(Node):
 
 def cat(tensors, dim=0, *, out=None):
     """Matches `torch.cat`: dtype promotion across inputs; 1-D empty tensors are skipped (legacy)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cat", cat, (tensors, dim), {})
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -176,6 +179,8 @@ class StackBackward0(Node):
 
 def stack(tensors, dim=0, *, out=None):
     """Matches `torch.stack`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("stack", stack, (tensors, dim), {})
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import linalg as L
 from .. import return_types as _rt
+from .._autocast import AUTOCAST, autocast_call
 from ._core import GRAD, Node, Tensor, attach, attach_multi, bind, make, scalar_type_name  # noqa: F401
 
 __all__ = [
@@ -60,6 +61,8 @@ def slogdet(input):
 
 def inverse(input, *, out=None):
     """Matches `torch.inverse`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("inverse", inverse, (input,), {})
     return L.inv(input, out=out)
 
 
@@ -82,6 +85,8 @@ class CholeskyBackward0(Node):
 
 def cholesky(input, upper=False, *, out=None):
     """Matches `torch.cholesky` (deprecated in torch; warns once)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cholesky", cholesky, (input, upper), {})
     _warn_once(
         "cholesky",
         "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch "
@@ -120,6 +125,8 @@ class CholeskyInverseBackward0(Node):
 
 def cholesky_inverse(input, upper=False, *, out=None):
     """Matches `torch.cholesky_inverse`: (L L^H)^{-1} from the factor L (or U^H U when upper)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cholesky_inverse", cholesky_inverse, (input, upper), {})
     _chol_factor_checks(input, "cholesky_inverse")
     res = make(_cholesky_inverse_arrays(input._data, upper))
     if _needs(input):
@@ -144,6 +151,8 @@ class CholeskySolveBackward0(Node):
 
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """Matches `torch.cholesky_solve`: solves A X = B with A = L L^H given L (input2)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cholesky_solve", cholesky_solve, (input, input2, upper), {})
     opname = "cholesky_solve"
     L._tensor_arg(input, opname, "input")
     L._tensor_arg(input2, opname, "input2")
@@ -189,11 +198,15 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
 
 def qr(input, some=True, *, out=None):
     """Matches `torch.qr`: (Q, R), reduced when some=True."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("qr", qr, (input, some), {})
     return L._qr_impl(input, "reduced" if some else "complete", "linalg.qr", _rt.qr)
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
     """Matches `torch.svd`: (U, S, V) with V (not V^H); zero-filled U and V when compute_uv=False."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("svd", svd, (input, some, compute_uv), {})
     if compute_uv:
         U, S, Vh = L._svd_impl(input, not some, "linalg.svd")
         return _rt.svd(U, S, Vh.mH)
@@ -207,6 +220,8 @@ def svd(input, some=True, compute_uv=True, *, out=None):
 
 def pinverse(input, rcond=1e-15):
     """Matches `torch.pinverse`."""
+    if AUTOCAST.on:
+        return autocast_call("pinverse", pinverse, (input, rcond), {})
     return L.pinv(input, rtol=rcond)
 
 
@@ -242,6 +257,8 @@ def lu(A, pivot=True, get_infos=False, out=None):
 
 def lu_solve(b, LU_data, LU_pivots, *, out=None):
     """Matches `torch.lu_solve` (deprecated in torch)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("lu_solve", lu_solve, (b, LU_data, LU_pivots), {})
     return L.lu_solve(LU_data, LU_pivots, b, out=out)
 
 
@@ -311,6 +328,8 @@ class TriangularSolveBackward0(Node):
 
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """Matches `torch.triangular_solve`: (solution, cloned_coefficient)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("triangular_solve", triangular_solve, (b, A, upper, transpose, unitriangular), {})
     _warn_once(
         "triangular_solve",
         "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular and will be removed in a "

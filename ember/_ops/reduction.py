@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _dtype as D
+from .._autocast import AUTOCAST, autocast_call
 from ._core import (
     GRAD,
     Node,
@@ -63,6 +64,8 @@ def _sum_dtype(d, dtype):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Matches `torch.sum`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("sum", sum, (input, dim, keepdim), {"dtype": dtype})
     if out is not None and dtype is None:
         dtype = out.dtype  # torch computes in the dtype of out=
     if not isinstance(input, Tensor):
@@ -321,6 +324,8 @@ def _prod_others(x, dim):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Matches `torch.prod` (dim: one int or None)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("prod", prod, (input, dim, keepdim), {"dtype": dtype})
     if out is not None and dtype is None:
         dtype = out.dtype  # torch computes in the dtype of out=
     if not isinstance(input, Tensor):
@@ -584,6 +589,8 @@ class LogsumexpBackward0(Node):
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """Matches `torch.logsumexp` (integer inputs give the default float dtype)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("logsumexp", logsumexp, (input, dim, keepdim), {})
     d = input._data
     if d.dtype.kind not in "fcV":
         d = d.astype(D.get_default_dtype().np)
@@ -592,7 +599,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     ax = _axes(d, dims)
     w = d.astype(np.float32) if _low_precision(d) else d
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        m = xp.max(w, axis=ax, keepdims=True, initial=-np.inf) if w.size else xp.full([1] * w.ndim, -np.inf, w.dtype)
+        m = xp.max(w, axis=ax, keepdims=True) if w.size else xp.full([1] * w.ndim, -np.inf, w.dtype)
         m = xp.where(xp.isfinite(m), m, w.dtype.type(0))
         s = xp.log(xp.sum(xp.exp(w - m), axis=ax, keepdims=True)) + m
     if not keepdim and d.ndim:
@@ -694,6 +701,8 @@ def _vector_norm(input, ord, dim, keepdim, dtype, opname="linalg.vector_norm"):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """Matches `torch.norm` (vector norms; 'fro' over at most two dims; 'nuc' is not supported)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("norm", norm, (input, p, dim, keepdim, None, dtype), {})
     if isinstance(dim, int):
         dim = [dim]
     if isinstance(p, str):

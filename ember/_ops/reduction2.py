@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import return_types as R
+from .._autocast import AUTOCAST, autocast_call
 from ._core import (
     GRAD,
     Node,
@@ -512,7 +513,29 @@ class CumsumBackward0(Node):
         return _rev_cumsum(g, self.dim)
 
 
-_CUMSUM, _CUMPROD, _LOGCUMSUMEXP = attrgetter("cumsum"), attrgetter("cumprod"), attrgetter("logaddexp.accumulate")
+def _accumulate(xp, name):
+    """`xp.<name>.accumulate`; CuPy accumulates only add and multiply, so there a log-step scan of the
+    (associative) ufunc: ceil(log2 n) array calls."""
+    uf = getattr(xp, name)
+    if xp is np:
+        return uf.accumulate
+
+    def scan(d, axis=0):
+        v = xp.moveaxis(d, axis, 0).copy()
+        k, n = 1, v.shape[0]
+        while k < n:
+            v[k:] = uf(v[k:], v[:-k])
+            k *= 2
+        return xp.ascontiguousarray(xp.moveaxis(v, 0, axis))
+
+    return scan
+
+
+_CUMSUM, _CUMPROD = attrgetter("cumsum"), attrgetter("cumprod")
+
+
+def _LOGCUMSUMEXP(xp):  # noqa: N802 - a scan getter, like _CUMSUM
+    return _accumulate(xp, "logaddexp")
 
 
 def _scan(d, dim, scan):
@@ -543,6 +566,8 @@ def _cum_op(input, dim, dtype, out, opname, scan, node_cls, save_io):
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Matches `torch.cumsum` (integer and bool inputs accumulate in int64)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cumsum", cumsum, (input, dim), {"dtype": dtype})
     return _cum_op(input, dim, dtype, out, "cumsum", _CUMSUM, CumsumBackward0, False)
 
 
@@ -601,6 +626,8 @@ def _cumprod_grad_zeros(g, x, dim):
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """Matches `torch.cumprod`."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("cumprod", cumprod, (input, dim), {"dtype": dtype})
     return _cum_op(input, dim, dtype, out, "cumprod", _CUMPROD, CumprodBackward0, True)
 
 
@@ -641,14 +668,14 @@ def _cumext(input, dim, is_max):
     elif d.size == 0:
         values, idx = d.copy(), xp.zeros(d.shape, dtype=np.int64)
     else:
-        values = (xp.maximum if is_max else xp.minimum).accumulate(d, axis=dim)
+        values = _accumulate(xp, "maximum" if is_max else "minimum")(d, axis=dim)
         hit = d == values
         if d.dtype.kind in "fV":
             hit |= xp.isnan(d)
         sh = [1] * d.ndim
         sh[dim] = d.shape[dim]
         pos = xp.arange(d.shape[dim], dtype=np.int64).reshape(sh)
-        idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=dim)
+        idx = _accumulate(xp, "maximum")(xp.where(hit, pos, 0), axis=dim)
     vt, it = make(arr(values)), make(arr(idx))
     if GRAD.enabled and input._requires_grad:
         node = CummaxBackward0() if is_max else CumminBackward0()
@@ -685,7 +712,7 @@ class LogcumsumexpBackward0(Node):
 
 def _rev_logcumsumexp(a, dim):
     xp = xp_of(a)
-    return xp.flip(xp.logaddexp.accumulate(xp.flip(a, dim), axis=dim), dim)
+    return xp.flip(_accumulate(xp, "logaddexp")(xp.flip(a, dim), axis=dim), dim)
 
 
 def _logcumsumexp_grad_array(g, x, out, dim):

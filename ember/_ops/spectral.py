@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._autocast import AUTOCAST, autocast_call
 from ._core import GRAD, Node, Tensor, arr, attach, bind, make, scalar_type_name
 
 __all__ = [
@@ -321,6 +322,13 @@ def stft(
     align_to_window=None,
 ):
     """Matches `torch.stft`."""
+    if AUTOCAST.on:
+        return autocast_call(
+            "stft",
+            stft,
+            (input, n_fft, hop_length, win_length, window, center, pad_mode, normalized, onesided, return_complex),
+            {"align_to_window": align_to_window},
+        )
     from ..fft import _c2c, _r2c  # noqa: PLC0415
     from .complex import view_as_real  # noqa: PLC0415
 

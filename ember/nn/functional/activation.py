@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import _dtype as D
 from ... import _ops as O
+from ..._autocast import AUTOCAST, autocast_call
 from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
 from ..._ops._core import inplace as _write_inplace
 
@@ -271,6 +272,8 @@ def _softmax_impl(input, dim, dtype, fwd, node_cls, kernel, name, stacklevel):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Matches `torch.nn.functional.softmax`."""
+    if AUTOCAST.on:
+        return autocast_call("softmax", softmax, (input, dim, _stacklevel), {"dtype": dtype})
     return _softmax_impl(input, dim, dtype, _np_softmax, SoftmaxBackward0, _softmax_kernel(input, dim), "softmax", 3)
 
 
@@ -282,12 +285,16 @@ def _softmax_kernel(input, dim):
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Matches `torch.nn.functional.log_softmax`."""
+    if AUTOCAST.on:
+        return autocast_call("log_softmax", log_softmax, (input, dim, _stacklevel), {"dtype": dtype})
     kernel = _softmax_kernel(input, dim).replace("softmax", "log_softmax")
     return _softmax_impl(input, dim, dtype, _np_log_softmax, LogSoftmaxBackward0, kernel, "log_softmax", 3)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """Matches `torch.nn.functional.softmin`."""
+    if AUTOCAST.on:  # torch: softmax(-input), autocast as softmax
+        return autocast_call("softmax", softmin, (input, dim, _stacklevel), {"dtype": dtype})
     d = _tensor_arg(input, "softmin")
     if dim is None:
         dim = _softmax_dim("softmin", d.ndim, 3)
@@ -452,6 +459,8 @@ class PreluKernelBackward0(Node):
 
 def prelu(input, weight):
     """Matches `torch.nn.functional.prelu`."""
+    if AUTOCAST.on:
+        return autocast_call("prelu", prelu, (input, weight), {})
     d = _tensor_arg(input, "prelu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not {type(weight).__name__}")
@@ -769,6 +778,8 @@ def _softplus_np(x, beta, th):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """Matches `torch.nn.functional.softplus`."""
+    if AUTOCAST.on:
+        return autocast_call("softplus", softplus, (input, beta, threshold), {})
     return _pointwise(input, _softplus_np, SoftplusBackward0, (beta, threshold), "softplus", "softplus_cpu")
 
 

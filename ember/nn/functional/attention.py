@@ -13,6 +13,7 @@ import numpy as np
 import ember
 
 from ... import _ops as O
+from ..._autocast import AUTOCAST, autocast_call
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
@@ -160,6 +161,9 @@ def scaled_dot_product_attention(
     query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
 ):
     """Matches `torch.nn.functional.scaled_dot_product_attention`."""
+    if AUTOCAST.on:
+        args = (query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention, args, {})
     for t, nm in ((query, "query"), (key, "key"), (value, "value")):
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention(): argument '{nm}' must be Tensor, not {type(t).__name__}")

@@ -4,6 +4,7 @@ import numpy as np
 
 import ember
 
+from ..._autocast import AUTOCAST, autocast_call
 from ..._ops._core import make
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
@@ -22,6 +23,8 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Matches `torch.nn.functional.cosine_similarity` (norms clamped to eps outside the graph, as torch)."""
+    if AUTOCAST.on:
+        return autocast_call("cosine_similarity", cosine_similarity, (x1, x2, dim, eps), {})
     x1, x2 = ember.broadcast_tensors(x1, x2)
     n1 = x1.norm(2, dim, keepdim=True)
     n2 = x2.norm(2, dim, keepdim=True)
@@ -41,6 +44,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def pdist(input, p=2):
     """Matches `torch.nn.functional.pdist`."""
+    if AUTOCAST.on:
+        return autocast_call("pdist", pdist, (input, p), {})
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if p < 0:

@@ -9,6 +9,7 @@ import numpy as np
 
 import ember
 
+from ..._autocast import AUTOCAST, autocast_call
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from ..._ops._core import requires_grad as _rg
 from ..._tensor import _vc_of
@@ -324,6 +325,8 @@ def _shape_str(s):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches `torch.nn.functional.layer_norm`."""
+    if AUTOCAST.on:
+        return autocast_call("layer_norm", layer_norm, (input, normalized_shape, weight, bias, eps), {})
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(int(s) for s in normalized_shape)
@@ -453,6 +456,8 @@ class NativeGroupNormBackward0(Node):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Matches `torch.nn.functional.group_norm`."""
+    if AUTOCAST.on:
+        return autocast_call("group_norm", group_norm, (input, num_groups, weight, bias, eps), {})
     xd = input._data
     if xd.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {xd.ndim}")
@@ -534,6 +539,8 @@ def instance_norm(
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """Matches `torch.nn.functional.rms_norm`."""
+    if AUTOCAST.on:
+        return autocast_call("rms_norm", rms_norm, (input, normalized_shape, weight, eps), {})
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(int(s) for s in normalized_shape)

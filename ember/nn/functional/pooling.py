@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ... import _ops as O
+from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from .conv import _fmt, _pad_arr, _patches, _tuple
@@ -413,6 +414,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Matches `torch.nn.functional.max_pool3d`."""
+    if AUTOCAST.on and not return_indices:  # max_pool3d_with_indices is not on torch's lists
+        args = (input, kernel_size, stride, padding, dilation, ceil_mode)
+        return autocast_call("max_pool3d", max_pool3d, args, {})
     return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
 
 
@@ -556,6 +560,9 @@ def avg_pool3d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
     """Matches `torch.nn.functional.avg_pool3d`."""
+    if AUTOCAST.on:
+        args = (input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        return autocast_call("avg_pool3d", avg_pool3d, args, {})
     return _avg_poolnd(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3, "avg_pool3d"
     )
@@ -685,6 +692,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool3d(input, output_size):
     """Matches `torch.nn.functional.adaptive_avg_pool3d` (None entries keep the input size)."""
+    if AUTOCAST.on:
+        return autocast_call("adaptive_avg_pool3d", adaptive_avg_pool3d, (input, output_size), {})
     return _adaptive_avg_poolnd(input, output_size, 3, "adaptive_avg_pool3d")
 
 
@@ -751,6 +760,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Matches `torch.nn.functional.adaptive_max_pool3d`."""
+    if AUTOCAST.on:
+        return autocast_call("adaptive_max_pool3d", adaptive_max_pool3d, (input, output_size, return_indices), {})
     return _adaptive_max_poolnd(input, output_size, return_indices, 3, "adaptive_max_pool3d")
 
 
@@ -851,11 +862,17 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Matches `torch.nn.functional.max_unpool2d`."""
+    if AUTOCAST.on:
+        args = (input, indices, kernel_size, stride, padding, output_size)
+        return autocast_call("max_unpool2d", max_unpool2d, args, {})
     return _max_unpoolnd(input, indices, kernel_size, stride, padding, output_size, 2, "max_unpool2d")
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Matches `torch.nn.functional.max_unpool3d`."""
+    if AUTOCAST.on:
+        args = (input, indices, kernel_size, stride, padding, output_size)
+        return autocast_call("max_unpool3d", max_unpool3d, args, {})
     return _max_unpoolnd(input, indices, kernel_size, stride, padding, output_size, 3, "max_unpool3d")
 
 

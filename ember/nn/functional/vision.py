@@ -12,6 +12,7 @@ import numpy as np
 
 import ember
 
+from ..._autocast import AUTOCAST, autocast_call
 from ..._ops._core import GRAD, Node, attach, make
 
 __all__ = [
@@ -164,6 +165,9 @@ def _pad_index(n, lo, hi, mode):
 
 def pad(input, pad, mode="constant", value=None):
     """Matches `torch.nn.functional.pad`."""
+    if AUTOCAST.on and mode in ("reflect", "replicate"):  # torch's reflection_padNd / replication_padNd
+        name = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{len(pad) // 2}d"
+        return autocast_call(name, globals()["pad"], (input, pad, mode, value), {})
     pad = [int(p) for p in pad]
     nd = input.dim()
     if len(pad) % 2:
@@ -292,6 +296,10 @@ def interpolate(
     antialias=False,
 ):
     """Matches `torch.nn.functional.interpolate`."""
+    if AUTOCAST.on:  # torch runs upsample_* kernels, or adaptive_avg_poolNd for mode='area'
+        name = "interpolate" if mode != "area" else f"adaptive_avg_pool{input.dim() - 2}d"
+        args = (input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+        return autocast_call(name, interpolate, args, {})
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(
@@ -413,6 +421,8 @@ def _source(coord, size, padding_mode, align_corners):
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Matches `torch.nn.functional.grid_sample` for 4D input (bilinear and nearest)."""
+    if AUTOCAST.on:
+        return autocast_call("grid_sample", grid_sample, (input, grid, mode, padding_mode, align_corners), {})
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(
             f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'"
