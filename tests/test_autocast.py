@@ -499,6 +499,7 @@ CPU_OPS = [
     ("inverse", lambda m, a: m.inverse(a), ["spd"], True),
     ("Tensor.inverse", lambda m, a: a.inverse(), ["spd"], True),
     ("lu_solve", _lu_solve, ["spd", (4, 2)], True),
+    ("lu", lambda m, a: m.lu(a, get_infos=True), ["spd"], True),
     ("pinverse", lambda m, a: m.pinverse(a), ["spd"], True),
     ("qr", lambda m, a: m.qr(a), ["spd"], False),
     ("svd", lambda m, a: m.svd(a)[1], ["spd"], True),

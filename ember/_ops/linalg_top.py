@@ -240,6 +240,8 @@ def matrix_exp(input):
 
 def lu(A, pivot=True, get_infos=False, out=None):
     """Matches `torch.lu`: (LU, pivots) or (LU, pivots, infos)."""
+    if AUTOCAST.on and out is None:  # torch.lu runs _lu_with_info
+        return autocast_call("_lu_with_info", lu, (A, pivot, get_infos), {})
     LU, piv, info = L._lu_factor_impl(A, pivot, "torch.lu")
     if get_infos:
         return LU, piv, info
