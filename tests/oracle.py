@@ -1,11 +1,17 @@
 """Run the same call on ember and torch and compare: the shared helpers of the op-table tests."""
 
+import os
+
 import numpy as np
 import torch
 
 import ember
 
 from op_db import NoGrad
+
+# where ember's tensors are made (EMBER_TEST_DEVICE=cuda with a GPU, or with EMBER_FAKE_CUPY=1); results
+# come back through .cpu() in to_numpy
+DEVICE = os.environ.get("EMBER_TEST_DEVICE", "cpu")
 
 
 def to_numpy(x):
@@ -55,7 +61,7 @@ def build(args, lib, requires_grad):
 def _tensor(lib, a):
     if lib is torch:
         return torch.tensor(a) if a.dtype.kind != "V" else torch.tensor(a.astype(np.float32)).bfloat16()
-    return ember.tensor(a)
+    return ember.tensor(a, device=DEVICE)
 
 
 def call(op, lib, sample, requires_grad):
