@@ -206,7 +206,7 @@ def _sort_arrays(d, dim, descending, opname):
     """(values, indices, axis) of a stable sort of d along dim; 0-dim inputs give 0-dim results."""
     axis = wrap_dim(dim, d.ndim, opname)
     if d.ndim == 0:
-        return d.copy(), np.zeros((), dtype=_int64), 0
+        return d.copy(), xp_of(d).zeros((), dtype=_int64), 0
     idx = _argsort(d, axis, descending)
     return xp_of(d).take_along_axis(d, idx, axis), idx, axis
 
@@ -232,7 +232,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
     _check_sortable(d, " Sort")
     axis = wrap_dim(dim, d.ndim, "argsort")
     if d.ndim == 0:
-        return make(np.zeros((), dtype=_int64))
+        return make(xp_of(d).zeros((), dtype=_int64))
     return make(_argsort(d, axis, descending))
 
 
@@ -259,7 +259,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
         raise RuntimeError("selected index k out of range")
     if d.ndim == 0:
         return _write_out(
-            _select_out(input, d.copy(), np.zeros((), dtype=_int64), 0, TopkBackward0, "topk"), out, "topk"
+            _select_out(input, d.copy(), xp_of(d).zeros((), dtype=_int64), 0, TopkBackward0, "topk"), out, "topk"
         )
     idx = _argsort(d, axis, largest)
     if k != n:
@@ -284,7 +284,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     if d.ndim == 0:
         return _write_out(
-            _select_out(input, d.copy(), np.zeros((), dtype=_int64), 0, KthvalueBackward0, "kthvalue"), out, "kthvalue"
+            _select_out(input, d.copy(), xp_of(d).zeros((), dtype=_int64), 0, KthvalueBackward0, "kthvalue"),
+            out,
+            "kthvalue",
         )
     xp = xp_of(d)
     idx = xp.take(_argsort(d, axis, False), [k - 1], axis=axis)
@@ -322,11 +324,16 @@ _NotImplementedBackward = type("NotImplemented", (Node,), {"backward": _no_deriv
 
 def _groups(rows, is_new):
     """From `is_new` (a bool per row after the first: differs from the previous row) build the start of
-    each group, the group of each row and each group's size."""
+    each group, the group of each row and each group's size (on is_new's device)."""
     n = rows
-    starts = np.flatnonzero(np.concatenate(([True], is_new))) if n else np.zeros(0, dtype=np.int64)
-    group = np.cumsum(np.concatenate(([0], is_new.astype(np.int64)))) if n else np.zeros(0, dtype=np.int64)
-    counts = np.diff(np.append(starts, n)).astype(np.int64)
+    xp = xp_of(is_new)
+    if not n:
+        empty = xp.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    new = xp.concatenate((xp.ones(1, dtype=bool), is_new))
+    starts = xp.flatnonzero(new)
+    group = xp.cumsum(new.astype(np.int64)) - 1
+    counts = xp.diff(xp.concatenate((starts, xp.full(1, n, dtype=starts.dtype)))).astype(np.int64)
     return starts, group.astype(np.int64), counts
 
 
@@ -338,7 +345,7 @@ def _unique_impl(input, sort_first, return_inverse, return_counts, dim, opname, 
     if dim is None:
         flat = d.reshape(-1)
         if sort_first:
-            order = np.argsort(flat, kind="stable")
+            order = xp.argsort(flat, kind="stable")
             s = flat[order]
         else:
             s = flat
@@ -347,7 +354,7 @@ def _unique_impl(input, sort_first, return_inverse, return_counts, dim, opname, 
         values = s[starts]
         inv = None
         if return_inverse:
-            inv = np.empty(flat.shape[0], dtype=_int64)
+            inv = xp.empty(flat.shape[0], dtype=_int64)
             if sort_first:
                 inv[order] = group
             else:
@@ -366,22 +373,22 @@ def _unique_impl(input, sort_first, return_inverse, return_counts, dim, opname, 
         rows = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))
         n = rows.shape[0]
         if sort_first and n:
-            order = np.lexsort(rows.T[::-1])  # lexicographic by row: column 0 is the primary key
+            order = xp.lexsort(rows.T[::-1])  # lexicographic by row: column 0 is the primary key
             s = rows[order]
         else:
             order = None
             s = rows
-        is_new = np.any(s[1:] != s[:-1], axis=1) if n else np.zeros(0, dtype=bool)
+        is_new = xp.any(s[1:] != s[:-1], axis=1) if n else xp.zeros(0, dtype=bool)
         starts, group, counts = _groups(n, is_new)
         values = xp.moveaxis(moved[order[starts] if order is not None else starts], 0, axis)
         inv = None
         if return_inverse:
-            inv = np.empty(n, dtype=_int64)
+            inv = xp.empty(n, dtype=_int64)
             if order is not None:
                 inv[order] = group
             else:
                 inv[:] = group
-    out = make(np.ascontiguousarray(values))
+    out = make(xp.ascontiguousarray(values))
     if GRAD.enabled and input._requires_grad:
         attach(out, node_cls(), (input,))
     if not return_inverse and not return_counts:
@@ -520,7 +527,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
             raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {nb} for dimension 0")
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
-        edges = _linspace(lo, hi, nb + 1, dt)
+        edges = xp_of(d).asarray(_linspace(lo, hi, nb + 1, dt))
     w = None
     if weight is not None:
         w = weight._data
@@ -560,7 +567,7 @@ def _search_arrays(boundaries, input, opname):
     if dt._cat in (D._BOOL, D._COMPLEX):
         raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{scalar_type_name(dt.np)}'")
     b = boundaries._data
-    v = input._data if isinstance(input, Tensor) else np.asarray(input)
+    v = input._data if isinstance(input, Tensor) else xp_of(b).asarray(input)
     npdt = dt.np
     return (b if b.dtype == npdt else b.astype(npdt)), (v if v.dtype == npdt else v.astype(npdt))
 
@@ -572,9 +579,10 @@ def _search(b, v, side, out_int32):
     lead = b.shape[:-1]
     b2 = b.reshape(-1, b.shape[-1])
     v2 = v.reshape(b2.shape[0], -1)
-    res = np.empty(v2.shape, dtype=odt)
+    xp = xp_of(b)
+    res = xp.empty(v2.shape, dtype=odt)
     for r in np.ndindex(b2.shape[0]):  # one binary search per boundary row
-        res[r] = np.searchsorted(b2[r], v2[r], side=side)
+        res[r] = xp.searchsorted(b2[r], v2[r], side=side)
     return res.reshape(lead + v.shape[-1:])
 
 
