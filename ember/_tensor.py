@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._backend import device_of
-from .autograd.graph import AccumulateGrad
+from .autograd.graph import AccumulateGrad, _vc_of  # noqa: F401 - _vc_of is imported from here by other modules
 
 _new = object.__new__
 
@@ -16,16 +16,6 @@ def _refresh_view(view):
     """Regenerate a view's grad_fn after in-place writes; replaced by ember._ops._core at import
     (this module sits below the op layer, so it cannot import it)."""
     raise RuntimeError("ember._ops is not imported")
-
-
-class _Version:
-    """A version counter shared by a tensor and all its views."""
-
-    __slots__ = ("v", "where")
-
-    def __init__(self):
-        self.v = 0
-        self.where = None  # (code, lineno) of the last in-place write through ops, for error messages
 
 
 class Tensor:
@@ -252,6 +242,7 @@ class Tensor:
         fn = self.grad_fn
         if fn._retain is None:
             fn._retain = {}
+            fn._hooked = True
         fn._retain[self._output_nr] = weakref.ref(self)
         _extra(self).retains_grad = True
 
@@ -265,6 +256,7 @@ class Tensor:
         else:
             if fn._tensor_hooks is None:
                 fn._tensor_hooks = {}
+                fn._hooked = True
             lst = fn._tensor_hooks.setdefault(self._output_nr, [])
         lst.append(hook)
         from .autograd.graph import _RemovableHandle  # noqa: PLC0415
@@ -490,13 +482,6 @@ def make(data):
     t._output_nr = 0
     t._x = None
     return t
-
-
-def _vc_of(t):
-    vc = t._vc
-    if vc is None:
-        vc = t._vc = _Version()
-    return vc
 
 
 def _ptr(arr):

@@ -23,11 +23,12 @@ from .. import _tensor as _tensor_module
 from .._backend import xp_of
 from .._tensor import Tensor, _Extra, _extra, _vc_of, edge, make
 from ..autograd.grad_mode import GRAD
-from ..autograd.graph import Node, user_frame
+from ..autograd.graph import Node, new_node, user_frame
 
 __all__ = [
     "Tensor",
     "Node",
+    "new_node",
     "GRAD",
     "make",
     "arr",
@@ -46,6 +47,7 @@ __all__ = [
     "D",
     "bind",
     "quiet",
+    "quiet_float_fn",
 ]
 
 _ndarray = np.ndarray
@@ -66,11 +68,32 @@ try:  # NumPy 2 keeps its floating-point error state in a context variable: sett
         finally:
             _EXTOBJ.reset(token)
 
+    def quiet_float_fn(fn, other):
+        """A function of one array: fn(d) quietly for float32/float64 arrays (one frame), other(d) otherwise."""
+        set_, reset = _EXTOBJ.set, _EXTOBJ.reset
+        f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+
+        def compute(d):
+            dt = d.dtype
+            if dt is f32 or dt is f64:
+                token = set_(_IGNORE)
+                try:
+                    r = fn(d)
+                finally:
+                    reset(token)
+                return r if r.__class__ is _ndarray else arr(r)
+            return other(d)
+
+        return compute
+
 except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
 
     def quiet(fn, *args):
         with np.errstate(all="ignore"):
             return fn(*args)
+
+    def quiet_float_fn(fn, other):
+        return other
 
 
 def arr(r):

@@ -14,11 +14,13 @@ from ._core import (
     bind,
     inplace,
     make,
+    new_node,
     quiet,
     requires_grad,
 )
 
 _ndarray = np.ndarray
+_NODE_INIT = Node.__init__
 # division warns on x/0 in NumPy, never in torch: run it quietly (mul/add warn only on inf*0, inf-inf)
 _WARNS = frozenset((np.true_divide, np.floor_divide))
 
@@ -64,20 +66,22 @@ def conj(t):
 
 def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
     """Out-of-place binary op: promote, compute, attach `node_cls` when an input requires grad."""
-    x, y = binary_arrays(a, b, opname, dtype)
+    if a.__class__ is Tensor and b.__class__ is float and dtype is None and a._data.dtype.kind in "fc":
+        x, y = a._data, b  # the common case: a float tensor and a Python float (weak scalar)
+    else:
+        x, y = binary_arrays(a, b, opname, dtype)
     try:
         r = quiet(ufunc, x, y) if ufunc in _WARNS else ufunc(x, y)
     except ValueError:
         raise _shape_error(opname, a, b) from None
-    out = make(r if type(r) is _ndarray else arr(r))
+    out = make(r if r.__class__ is _ndarray else arr(r))
     if GRAD.enabled:
         ra = a.__class__ is not float and getattr(a, "_requires_grad", False)
         rb = b.__class__ is not float and getattr(b, "_requires_grad", False)
         if ra or rb:
-            node = node_cls()
+            node = new_node(node_cls) if node_cls.__init__ is _NODE_INIT else node_cls()
             if save:
                 node.save_inputs(a, b, ra, rb)
-            node.scalars = (a, b)
             attach2(out, node, a, ra, b, rb)
     return out
 
@@ -96,7 +100,6 @@ def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
             node = node_cls()
             if save:
                 node.save_inputs(self, b, ra, rb)
-            node.scalars = (self, b)
     return inplace(self, r, node, (self, b), opname)
 
 
@@ -116,7 +119,6 @@ def _shape_error(opname, a, b):
 
 
 class AddBackward0(Node):
-    __slots__ = ("scalars",)
     alpha = 1
 
     def backward(self, g):
@@ -125,7 +127,6 @@ class AddBackward0(Node):
 
 
 class SubBackward0(Node):
-    __slots__ = ("scalars",)
     alpha = 1
 
     def backward(self, g):
@@ -174,7 +175,8 @@ def _with_alpha(ufunc, alpha):
 def add(input, other, *, alpha=1, out=None):
     """Matches `torch.add`."""
     if alpha == 1:
-        return _out(binary(input, other, np.add, _ADD1, "add", save=False), out)
+        r = binary(input, other, np.add, _ADD1, "add", save=False)
+        return r if out is None else _out(r, out)
     _check_alpha(input, other, alpha, "add")
     res = binary(input, other, _with_alpha(np.add, alpha), _alpha_node(AddBackward0, alpha), "add", save=False)
     return _out(res, out)
@@ -195,7 +197,8 @@ def sub(input, other, *, alpha=1, out=None):
             "operator instead."
         )
     if alpha == 1:
-        return _out(binary(input, other, np.subtract, _SUB1, "sub", save=False), out)
+        r = binary(input, other, np.subtract, _SUB1, "sub", save=False)
+        return r if out is None else _out(r, out)
     _check_alpha(input, other, alpha, "sub")
     res = binary(input, other, _with_alpha(np.subtract, alpha), _alpha_node(SubBackward0, alpha), "sub", save=False)
     return _out(res, out)
@@ -249,18 +252,39 @@ def _tensor_or_none(x):
     return x if isinstance(x, Tensor) else None
 
 
+_NONE2 = (None, None)  # what a product/quotient with a Python scalar saves: no tensor, still freed in backward
+
+
+def _save_operands(node, a, b, save_a, save_b):
+    """Save tensor operands a (if save_a) and b (if save_b); keep Python/NumPy scalar operands' values."""
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    node.scalars = (None if ta else a, None if tb else b)
+    sa = a if ta and save_a else None
+    sb = b if tb and save_b else None
+    if sa is None and sb is None:
+        node._saved = _NONE2
+    else:
+        node.save(sa, sb)
+
+
+def _operands(node):
+    """The saved operands, a Python scalar where the operand was one (raises once the graph is freed)."""
+    s = node._saved
+    a, b = (None, None) if s is _NONE2 else node.saved
+    sa, sb = node.scalars
+    return (a if a is not None else sa), (b if b is not None else sb)
+
+
 class MulBackward0(Node):
     __slots__ = ("scalars",)
 
     def save_inputs(self, a, b, ra, rb):
         # each gradient needs only the other operand: save no more (torch does the same)
-        self.save(_tensor_or_none(a) if rb else None, _tensor_or_none(b) if ra else None)
+        _save_operands(self, a, b, rb, ra)
 
     def backward(self, g):
-        a, b = self.saved
-        sa, sb = self.scalars
-        ob = b if b is not None else sb
-        oa = a if a is not None else sa
+        oa, ob = _operands(self)
         if not GRAD.enabled and g._data.dtype.kind == "f":
             # no graph to build: multiply the arrays (same arithmetic as the op, without its dispatch)
             return (
@@ -277,13 +301,10 @@ class DivBackward0(Node):
     __slots__ = ("scalars",)
 
     def save_inputs(self, a, b, ra, rb):
-        self.save(_tensor_or_none(a) if rb else None, _tensor_or_none(b))
+        _save_operands(self, a, b, rb, True)
 
     def backward(self, g):
-        a, b = self.saved
-        sa, sb = self.scalars
-        b = b if b is not None else sb
-        a = a if a is not None else sa
+        a, b = _operands(self)
         ga = g / conj(b) if self.needs(0) else None
         gb = -g * conj(a / (b * b)) if self.needs(1) else None
         return ga, gb
@@ -291,7 +312,8 @@ class DivBackward0(Node):
 
 def mul(input, other, *, out=None):
     """Matches `torch.mul`."""
-    return _out(binary(input, other, np.multiply, MulBackward0, "mul"), out)
+    r = binary(input, other, np.multiply, MulBackward0, "mul")
+    return r if out is None else _out(r, out)
 
 
 def mul_(self, other):
@@ -465,9 +487,25 @@ def _iop(fn_):
     return iop
 
 
+_OPERANDS = (Tensor, int, float, bool, complex, np.generic)
+
+
 def _not_impl(fn):
     def op(self, other):
-        if not isinstance(other, (Tensor, int, float, bool, complex, np.generic)):
+        if not isinstance(other, _OPERANDS):
+            return NotImplemented
+        return fn(self, other)
+
+    return op
+
+
+def _float_dunder(fn, ufunc, node_cls, opname, save):
+    """A dunder that goes straight to `binary` for a Python float operand (`x * 0.5`), else to fn."""
+
+    def op(self, other):
+        if other.__class__ is float:
+            return binary(self, other, ufunc, node_cls, opname, save=save)
+        if not isinstance(other, _OPERANDS):
             return NotImplemented
         return fn(self, other)
 
@@ -475,16 +513,16 @@ def _not_impl(fn):
 
 
 bind(("add",), add)
-bind(("__add__", "__radd__"), _not_impl(add))
+bind(("__add__", "__radd__"), _float_dunder(add, np.add, _ADD1, "add", False))
 bind(("add_",), add_)
 bind("__iadd__", _iop(add_))
 bind(("sub", "subtract"), sub)
-bind("__sub__", _not_impl(sub))
+bind("__sub__", _float_dunder(sub, np.subtract, _SUB1, "sub", False))
 bind("__rsub__", _not_impl(lambda self, other: rsub(self, other)))
 bind(("sub_", "subtract_"), sub_)
 bind("__isub__", _iop(sub_))
 bind(("mul", "multiply"), mul)
-bind(("__mul__", "__rmul__"), _not_impl(mul))
+bind(("__mul__", "__rmul__"), _float_dunder(mul, np.multiply, MulBackward0, "mul", True))
 bind(("mul_", "multiply_"), mul_)
 bind("__imul__", _iop(mul_))
 bind(("div", "divide", "true_divide"), div)

@@ -16,7 +16,9 @@ from ._core import (
     bind,
     inplace,
     make,
+    new_node,
     quiet,
+    quiet_float_fn,
     requires_grad,
     scalar_type_name,
     xp_of,
@@ -178,16 +180,18 @@ def _unary(name, compute, node_cls=None, save=None, real_only=False, err=None):
     compute(d) -> result array (d is the input array; dtype handling is compute's job).
     save: "in" (the input) or "out" (the result) for node_cls; err(d) may raise for bad dtypes."""
 
+    plain_node = node_cls is not None and node_cls.__init__ is Node.__init__
+
     def op(input, *, out=None):
-        d = _check(input, name)
+        d = input._data if input.__class__ is Tensor else _check(input, name)
         if err is not None:
             err(d)
         r = make(compute(d))
         if node_cls is not None and GRAD.enabled and input._requires_grad:
-            node = node_cls()
+            node = new_node(node_cls) if plain_node else node_cls()
             attach1(r, node, input)
             if save is not None:
-                node.save(r if save == "out" else input)
+                node.save1(r if save == "out" else input)
         return _out(r, out) if out is not None else r
 
     def op_(self):
@@ -221,7 +225,7 @@ def _no_complex(opname):
 
 
 def _float_fn(fn):
-    return lambda d: _apply(fn, _float_arr(d))
+    return quiet_float_fn(fn, lambda d: _apply(fn, _float_arr(d)))
 
 
 # -- exp / log family -----------------------------------------------------------------------

@@ -7,7 +7,9 @@ of gradient accumulation is deterministic.
 import heapq
 
 from .grad_mode import GRAD
-from .graph import ANOMALY, AccumulateGrad, where_str
+from .graph import _FREED, ANOMALY, AccumulateGrad, Node, where_str
+
+_no_extra = Node._release_extra
 
 
 def _sum_to(g, shape, node, i):
@@ -41,22 +43,23 @@ def _sum_to(g, shape, node, i):
 
 
 def _collect(roots):
-    """Dependency counts of every node reachable from `roots` (iterative DFS: graphs can be deep)."""
-    deps = {}
-    seen = set()
+    """Dependency counts of every node reachable from `roots` (iterative DFS: graphs can be deep).
+
+    The dict's keys are also the reachable set: roots enter it with a count of 0 so they are expanded once."""
     stack = list(dict.fromkeys(n for n in roots if n is not None))  # one node may root several outputs
-    for n in stack:
-        seen.add(n)
+    deps = dict.fromkeys(stack, 0)
+    get, push = deps.get, stack.append
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in stack.pop().next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps, seen
+            c = get(nxt)
+            if c is None:
+                deps[nxt] = 1
+                push(nxt)
+            else:
+                deps[nxt] = c + 1
+    return deps
 
 
 def _needed(seen, targets):
@@ -85,16 +88,16 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
     instead of (or, for AccumulateGrad, as well as) running the node. accumulate=False stops at captured
     edges and never touches `.grad`. `only`: a set of AccumulateGrad nodes allowed to accumulate.
     """
-    from .._tensor import Tensor  # noqa: PLC0415
+    from .._tensor import Tensor  # noqa: PLC0415 - the engine sits below the tensor layer
 
     root_nodes = [n for n, _ in roots]
-    deps, seen = _collect(root_nodes)
+    deps = _collect(root_nodes)
     results = [None] * (len(capture) if capture else 0)
     needed = None
     if capture is not None and not accumulate:
-        needed = _needed(seen, [n for n, _ in capture])
+        needed = _needed(deps, [n for n, _ in capture])
     elif only is not None:
-        needed = _needed(seen, only)
+        needed = _needed(deps, only)
 
     buffers = {}
     for (node, nr), g in zip(roots, grads):
@@ -114,13 +117,15 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
     prev = GRAD.enabled
     GRAD.enabled = create_graph
     Acc = AccumulateGrad
+    check_nan = ANOMALY.enabled and ANOMALY.check_nan
+    node = heappop(heap)[1] if heap else None
     try:
-        while heap:
-            node = heappop(heap)[1]
+        while node is not None:
             grads_in = buffers.pop(node)
             if needed is not None and node not in needed:
+                node = heappop(heap)[1] if heap else None
                 continue
-            if node._tensor_hooks is not None or node._retain is not None:
+            if node._hooked:
                 _tensor_hooks(node, grads_in)
             if capture is not None:
                 for nr in range(node._n_out):
@@ -128,28 +133,26 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     if slot is not None and grads_in[nr] is not None:
                         results[slot] = grads_in[nr] if results[slot] is None else results[slot] + grads_in[nr]
                 if not accumulate and type(node) is Acc:
+                    node = heappop(heap)[1] if heap else None
                     continue
-            if type(node) is Acc:
+            if node.__class__ is Acc:
                 if only is None or node in only:
                     _accumulate(node, grads_in[0], create_graph)
+                node = heappop(heap)[1] if heap else None
                 continue
-            if node._pre_hooks:
-                for h in node._pre_hooks:
-                    r = h(tuple(grads_in))
-                    if r is not None:
-                        grads_in = list(r)
-            outs = node.backward(*grads_in)
-            if outs.__class__ is not tuple:
-                outs = (outs,)
-            if node._hooks:
-                for h in node._hooks:
-                    r = h(outs, tuple(grads_in))
-                    if r is not None:
-                        outs = tuple(r)
-            if ANOMALY.enabled and ANOMALY.check_nan:
+            if node._hooked:
+                outs = _hooked_backward(node, grads_in)
+            else:
+                outs = node.backward(*grads_in)
+                if outs.__class__ is not tuple:
+                    outs = (outs,)
+            if check_nan:
                 _check_nan(node, outs)
             if not retain_graph:
-                node._release()
+                if node._saved is not None:
+                    node._saved = _FREED
+                if node.__class__._release_extra is not _no_extra:
+                    node._release_extra()
             nf = node.next_functions
             if len(outs) != len(nf):
                 raise RuntimeError(
@@ -157,6 +160,7 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     f"got {len(outs)})"
                 )
             meta = node._in_meta
+            ready = None  # a node this one made ready: run next without the heap when it is the only one
             i = -1
             for nxt, nr in nf:
                 i += 1
@@ -164,7 +168,7 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     continue
                 g = outs[i]
                 if g is not None:
-                    if not isinstance(g, Tensor):
+                    if g.__class__ is not Tensor and not isinstance(g, Tensor):
                         raise TypeError(
                             f"{node.name()}: expected a Tensor gradient at index {i}, got {type(g).__name__}"
                         )
@@ -172,7 +176,7 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                     shape, dt = meta[i]
                     if gd.shape != shape:
                         g = _sum_to(g, shape, node, i)
-                    if gd.dtype != dt:
+                    if gd.dtype is not dt and gd.dtype != dt:
                         if gd.dtype.kind == "c" and dt.kind != "c":
                             g = g.real  # a real input takes the real part of a complex gradient
                         if g._data.dtype != dt:
@@ -189,10 +193,37 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0 and nxt in buffers:
-                    heappush(heap, (-nxt._seq, nxt))
+                    if ready is None:
+                        ready = nxt
+                    else:
+                        heappush(heap, (-nxt._seq, nxt))
+            if heap:
+                if ready is not None:
+                    heappush(heap, (-ready._seq, ready))
+                node = heappop(heap)[1]
+            else:
+                node = ready
     finally:
         GRAD.enabled = prev
     return results
+
+
+def _hooked_backward(node, grads_in):
+    """node.backward with the pre-hooks and hooks registered on it."""
+    if node._pre_hooks:
+        for h in node._pre_hooks:
+            r = h(tuple(grads_in))
+            if r is not None:
+                grads_in = list(r)
+    outs = node.backward(*grads_in)
+    if outs.__class__ is not tuple:
+        outs = (outs,)
+    if node._hooks:
+        for h in node._hooks:
+            r = h(outs, tuple(grads_in))
+            if r is not None:
+                outs = tuple(r)
+    return outs
 
 
 def _tensor_hooks(node, grads_in):

@@ -12,32 +12,67 @@ _ember_codes = set()  # code objects known to belong to ember (cached: one set l
 _other_codes = set()
 
 
-def user_frame(depth=2):
-    """(code, lineno) of the innermost caller outside ember: where the user called the op.
+_hints = {}  # key (a Node class) -> stack depth at which its op's caller was last found
+_known = {}  # (key, depth, last instruction) -> code, for user frames found by walking (a code object's
+# hash is computed from its contents on every call: it is compared by identity instead)
 
-    Kept as a code object and a line number, not a frame, so no locals are kept alive."""
+
+def user_frame(depth=2, key=None):
+    """(code, last instruction) of the innermost caller outside ember: where the user called the op.
+
+    Kept as a code object and an offset, not a frame, so no locals are kept alive (`where_str` turns
+    it into file:line). Walking the stack frame by frame makes CPython build a frame object for every
+    ember frame on the way, which cost as much as a small op. With `key`, the frame at the depth found
+    last time for that key is looked up directly (the user's frame object exists already, so this
+    builds nothing); when that frame sits at the same instruction as a frame found there by walking
+    for the same key, the walk's answer stands. (Only a call instruction that reaches ember through
+    user functions on one pass and through an equally deep chain of ember functions on another, with
+    the same node class at the end, can then be reported as the outer line.)"""
+    if key is not None:
+        d = _hints.get(key)
+        if d is not None:
+            try:
+                f = _getframe(d)
+            except ValueError:
+                f = None
+            if f is not None:
+                code, lasti = f.f_code, f.f_lasti
+                if _known.get((key, d, lasti)) is code:
+                    return (code, lasti)
     f = _getframe(depth)
+    d = depth
     while f is not None:
         code = f.f_code
         if code in _ember_codes:
             f = f.f_back
+            d += 1
             continue
-        if code in _other_codes:
-            return (code, f.f_lineno)
-        if f.f_globals.get("__name__", "").startswith("ember"):
-            _ember_codes.add(code)
-            f = f.f_back
-            continue
-        _other_codes.add(code)
-        return (code, f.f_lineno)
+        if code not in _other_codes:
+            if f.f_globals.get("__name__", "").startswith("ember"):
+                _ember_codes.add(code)
+                f = f.f_back
+                d += 1
+                continue
+            _other_codes.add(code)
+        if key is not None:
+            _hints[key] = d
+            _known[(key, d, f.f_lasti)] = code
+        return (code, f.f_lasti)
     return None
+
+
+def _line_of(code, lasti):
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line
+    return code.co_firstlineno
 
 
 def where_str(w):
     if w is None:
         return "an unknown location"
-    code, line = w
-    return f"{code.co_filename}:{line} (in {code.co_name})"
+    code, lasti = w
+    return f"{code.co_filename}:{_line_of(code, lasti)} (in {code.co_name})"
 
 
 class _Anomaly:
@@ -51,6 +86,14 @@ class _Anomaly:
 ANOMALY = _Anomaly()
 
 _seq = itertools.count()
+_next_seq = _seq.__next__
+
+
+class _Freed(tuple):
+    __slots__ = ()
+
+
+_FREED = _Freed()  # Node._saved once the graph is freed (None: nothing was saved); empty, falsy, unique
 
 _FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -64,6 +107,50 @@ def _type_desc(t):
     return f"[ember.{t.dtype._tname} [{', '.join(str(s) for s in t.shape)}]]"
 
 
+def _record_stack(node):
+    import traceback  # noqa: PLC0415 - anomaly mode only
+
+    node._stack = traceback.extract_stack()[:-2]
+
+
+_new = object.__new__
+
+
+class _Version:
+    """A version counter shared by a tensor and all its views."""
+
+    __slots__ = ("v", "where")
+
+    def __init__(self):
+        self.v = 0
+        self.where = None  # (code, last instruction) of the last in-place write through ops, for error messages
+
+
+def _vc_of(t):
+    """t's version counter, created on first use."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = _new(_Version)
+        vc.v = 0
+        vc.where = None
+    return vc
+
+
+def new_node(cls):
+    """cls() for a Node class that keeps Node's __init__, without the cost of calling a class.
+
+    (Calling a class runs __init__ through a C slot wrapper: several times the cost of this function.)"""
+    node = _new(cls)
+    node.next_functions = ()
+    node._in_meta = ()
+    node._saved = None
+    node._seq = _next_seq()
+    node._where = user_frame(2, cls)
+    if ANOMALY.enabled:
+        _record_stack(node)
+    return node
+
+
 class Node:
     """A backward function in the graph (torch's `Node`); subclasses implement `backward(self, *grads)`.
 
@@ -75,23 +162,21 @@ class Node:
 
     # Rarely set: class-level defaults, stored per instance (in __dict__) only when used.
     _n_out = 1
+    _hooked = False  # set when any hook (node, pre-, tensor, retain_grad) is registered: one engine check
     _pre_hooks = None
     _hooks = None
     _tensor_hooks = None
     _retain = None
-    _freed = False
     _stack = None
 
     def __init__(self):
         self.next_functions = ()
         self._in_meta = ()
         self._saved = None
-        self._seq = next(_seq)
-        self._where = user_frame()
+        self._seq = _next_seq()
+        self._where = user_frame(2, type(self))
         if ANOMALY.enabled:
-            import traceback  # noqa: PLC0415 - anomaly mode only
-
-            self._stack = traceback.extract_stack()[:-1]
+            _record_stack(self)
 
     # -- public API -------------------------------------------------------------------------
     def name(self):
@@ -112,6 +197,7 @@ class Node:
         """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
         if self._hooks is None:
             self._hooks = []
+        self._hooked = True
         self._hooks.append(fn)
         return _RemovableHandle(self._hooks, fn)
 
@@ -119,6 +205,7 @@ class Node:
         """fn(grad_outputs) runs before this node; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = []
+        self._hooked = True
         self._pre_hooks.append(fn)
         return _RemovableHandle(self._pre_hooks, fn)
 
@@ -144,8 +231,15 @@ class Node:
                 saved.append(None)
             else:
                 vc = t._vc
-                saved.append((_SavedOutput(t) if t._grad_fn is self else t, vc.v if vc is not None else 0))
+                saved.append((_saved_output(t) if t._grad_fn is self else t, vc.v if vc is not None else 0))
         self._saved = tuple(saved)
+
+    def save1(self, t):
+        """save(t) for one tensor."""
+        if _HOOKS:
+            return self.save(t)
+        vc = t._vc
+        self._saved = ((_saved_output(t) if t._grad_fn is self else t, vc.v if vc is not None else 0),)
 
     def saved_data(self):
         """The saved tensors' arrays, version-checked: for backward formulas that compute on arrays."""
@@ -166,11 +260,11 @@ class Node:
     def saved(self):
         s = self._saved
         if s is None:
-            if self._freed:
-                raise RuntimeError(
-                    _FREED_MSG + f" (ember: {self.name()} was created by the op called at {where_str(self._where)})"
-                )
             return ()
+        if s is _FREED:
+            raise RuntimeError(
+                _FREED_MSG + f" (ember: {self.name()} was created by the op called at {where_str(self._where)})"
+            )
         out = []
         for item in s:
             if item is None:
@@ -198,10 +292,13 @@ class Node:
             out.append(t)
         return out
 
+    @property
+    def _freed(self):
+        return self._saved is _FREED
+
     def _release(self):
         if self._saved is not None:
-            self._saved = None
-            self._freed = True
+            self._saved = _FREED
         self._release_extra()
 
     def _release_extra(self):
@@ -271,9 +368,7 @@ class _SavedOutput:
     __slots__ = ("data", "vc", "nr", "cls")
 
     def __init__(self, t):
-        from .._tensor import _vc_of  # noqa: PLC0415
-
-        self.data, self.vc, self.nr, self.cls = t._data, _vc_of(t), t._output_nr, type(t)
+        _fill_saved_output(self, t)
 
     def unpack(self, node):
         from .._tensor import make  # noqa: PLC0415
@@ -284,6 +379,18 @@ class _SavedOutput:
         t._requires_grad = True
         t._output_nr = self.nr
         return t
+
+
+def _fill_saved_output(so, t):
+    vc = t._vc
+    if vc is None:
+        vc = _vc_of(t)
+    so.data, so.vc, so.nr, so.cls = t._data, vc, t._output_nr, t.__class__
+    return so
+
+
+def _saved_output(t):
+    return _fill_saved_output(_new(_SavedOutput), t)
 
 
 class _RemovableHandle:
