@@ -145,6 +145,20 @@ def new_node(cls):
     node._in_meta = ()
     node._saved = None
     node._seq = _next_seq()
+    # user_frame(2, cls)'s cached-depth lookup, inlined (this frame is one above user_frame's)
+    d = _hints.get(cls)
+    if d is not None:
+        try:
+            f = _getframe(d - 1)
+        except ValueError:
+            f = None
+        if f is not None:
+            code, lasti = f.f_code, f.f_lasti
+            if _known.get((cls, d, lasti)) is code:
+                node._where = (code, lasti)
+                if ANOMALY.enabled:
+                    _record_stack(node)
+                return node
     node._where = user_frame(2, cls)
     if ANOMALY.enabled:
         _record_stack(node)
