@@ -34,10 +34,21 @@ def _flat(out):
     return []
 
 
-def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=True, seed=0, kwargs=None):
-    """inputs: NumPy arrays (floating ones require grad) or other Python values passed unchanged."""
+def _check_device(t, device, what):
+    if device != "cpu":
+        assert t.device.type == ember.device(device).type, f"{what}: on {t.device}, expected {device}"
+
+
+def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=True, seed=0, kwargs=None, device="cpu"):
+    """inputs: NumPy arrays (floating ones require grad) or other Python values passed unchanged.
+
+    device: where the ember module (moved there with `.to(device)` after torch's weights are loaded) and
+    its inputs live; torch runs on the CPU as the oracle and ember's results are compared through `.cpu()`.
+    """
     kwargs = kwargs or {}
     copy_state(tmod, emod)
+    if device != "cpu":
+        emod.to(device)
     tmod.train(train)
     emod.train(train)
     t_in, e_in = [], []
@@ -45,7 +56,7 @@ def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=T
         if isinstance(a, np.ndarray):
             rg = grad and a.dtype.kind == "f"
             t_in.append(torch.tensor(a, requires_grad=rg))
-            e_in.append(ember.tensor(a, requires_grad=rg))
+            e_in.append(ember.tensor(a, device=device, requires_grad=rg))
         else:
             t_in.append(a)
             e_in.append(a)
@@ -55,9 +66,11 @@ def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=T
     for i, (t, e) in enumerate(zip(tf, ef)):
         assert tuple(t.shape) == tuple(e.shape), f"output {i}: shape {tuple(e.shape)} vs torch {tuple(t.shape)}"
         assert str(t.dtype)[6:] == str(e.dtype)[6:], f"output {i}: dtype {e.dtype} vs torch {t.dtype}"
+        _check_device(e, device, f"output {i}")
         np.testing.assert_allclose(to_np(e), to_np(t), rtol=rtol, atol=atol, err_msg=f"output {i}")
     for (name, tb), (ename, eb) in zip(tmod.named_buffers(), emod.named_buffers()):
         assert name == ename
+        _check_device(eb, device, f"buffer {name}")
         np.testing.assert_allclose(to_np(eb), to_np(tb), rtol=rtol, atol=atol, err_msg=f"buffer {name}")
     if not grad:
         return tout, eout
@@ -67,11 +80,12 @@ def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=T
     rng = np.random.default_rng(seed)
     ups = [rng.standard_normal(tuple(t.shape)).astype(to_np(t).dtype) for t, _ in diff]
     torch.autograd.backward([t for t, _ in diff], [torch.tensor(u) for u in ups])
-    ember.autograd.backward([e for _, e in diff], [ember.tensor(u) for u in ups])
+    ember.autograd.backward([e for _, e in diff], [ember.tensor(u, device=e.device) for (_, e), u in zip(diff, ups)])
     for i, (t, e) in enumerate(zip(t_in, e_in)):
         if isinstance(t, torch.Tensor) and t.requires_grad:
             assert (t.grad is None) == (e.grad is None), f"input {i} grad presence"
             if t.grad is not None:
+                _check_device(e.grad, device, f"grad of input {i}")
                 np.testing.assert_allclose(
                     to_np(e.grad), to_np(t.grad), rtol=rtol * 10, atol=atol * 10, err_msg=f"grad of input {i}"
                 )
@@ -81,5 +95,6 @@ def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=T
         tg, eg = tp[name].grad, ep[name].grad
         assert (tg is None) == (eg is None), f"grad presence of {name}"
         if tg is not None:
+            _check_device(eg, device, f"grad of {name}")
             np.testing.assert_allclose(to_np(eg), to_np(tg), rtol=rtol * 10, atol=atol * 10, err_msg=f"grad of {name}")
     return tout, eout

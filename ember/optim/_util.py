@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _dtype as D
+from .._ops._core import arr
 from .._ops.creation import _finish
 from .optimizer import Optimizer, _bump
 
@@ -46,7 +47,7 @@ def grad_of(p, maximize, opt_name):
     if getattr(g, "is_sparse", False):
         raise RuntimeError(f"{opt_name} does not support sparse gradients")
     g = g._data
-    return np.asarray(-g) if maximize else g
+    return arr(-g) if maximize else g
 
 
 def weight_decay(g, w, lr, wd, decoupled=False):
@@ -55,7 +56,7 @@ def weight_decay(g, w, lr, wd, decoupled=False):
         if decoupled:
             w *= 1 - lr * wd
         else:
-            g = np.asarray(g + wd * w)
+            g = arr(g + wd * w)
     return g
 
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
+from .._ops._core import arr
 from .._ops.creation import _finish
 from ._util import check_hparams
 from .optimizer import Optimizer, _bump
@@ -61,7 +62,7 @@ class Adam(Optimizer):
                 w = p._data
                 g = p._grad._data
                 if maximize:
-                    g = np.asarray(-g)
+                    g = arr(-g)
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _finish(np.zeros((), dtype=D.float32.np), False)
@@ -75,7 +76,7 @@ class Adam(Optimizer):
                     if decoupled:
                         w *= 1 - lr * wd
                     else:
-                        g = np.asarray(g + wd * w)
+                        g = arr(g + wd * w)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
                 # torch's op order, each op one in-place pass into m, v or a single scratch buffer t:

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._backend import xp_of
 from .._ops.creation import _finish
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
@@ -103,8 +104,10 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 
 def _to_state(v):
-    if isinstance(v, np.ndarray | np.generic):
+    if isinstance(v, np.generic):
         return _finish(np.array(v), False)
+    if hasattr(v, "dtype") and hasattr(v, "shape"):  # a NumPy or CuPy array
+        return _finish(v.copy(), False)
     if isinstance(v, list):
         return [_to_state(x) for x in v]
     return v
@@ -159,7 +162,7 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self):
         views = [
-            np.zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
+            xp_of(p._data).zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
             for p in self._params
         ]
         return np.concatenate(views, 0)
@@ -228,7 +231,7 @@ class LBFGS(Optimizer):
         prev_flat_grad = _from_state(state.get("prev_flat_grad"))
         prev_loss = state.get("prev_loss")
         if prev_flat_grad is not None:
-            prev_flat_grad = np.array(prev_flat_grad)
+            prev_flat_grad = prev_flat_grad.copy()
 
         n_iter = 0
         while n_iter < max_iter:

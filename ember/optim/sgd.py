@@ -1,7 +1,6 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize."""
 
-import numpy as np
-
+from .._ops._core import arr
 from .._ops.creation import _finish
 from ._util import SingleTensorOptimizer, weight_decay
 from .optimizer import _bump, required
@@ -59,7 +58,7 @@ class SGD(SingleTensorOptimizer):
                 g = p._grad._data
                 w = p._data
                 if maximize:
-                    g = np.asarray(-g)  # 0-d arithmetic gives NumPy scalars: keep arrays
+                    g = arr(-g)  # 0-d arithmetic gives NumPy scalars: keep arrays
                 g = weight_decay(g, w, lr, wd)
                 if momentum != 0:
                     state = self.state[p]
@@ -71,6 +70,6 @@ class SGD(SingleTensorOptimizer):
                         b *= momentum
                         b += (1 - dampening) * g if dampening else g
                         _bump(buf)
-                    g = np.asarray(g + momentum * buf._data) if nesterov else buf._data
+                    g = arr(g + momentum * buf._data) if nesterov else buf._data
                 w -= lr * g
                 _bump(p)

@@ -13,7 +13,8 @@ import numpy as np
 from ... import _dtype as D
 from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
-from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
+from ..._backend import to_device, xp_of
+from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ..._ops._core import inplace as _write_inplace
 
 __all__ = [
@@ -112,15 +113,15 @@ def _compute(fn, d, *args):
     """fn(d, *args) without NumPy warnings; half and bfloat16 compute in float32 and round, as torch does."""
     with np.errstate(all="ignore"):
         if d.dtype.itemsize == 2 and d.dtype.kind in "fV":
-            return np.asarray(fn(d.astype(_F32), *args)).astype(d.dtype)
-        return np.asarray(fn(d, *args))
+            return arr(fn(d.astype(_F32), *args)).astype(d.dtype)
+        return arr(fn(d, *args))
 
 
 def _compute2(fn, g, s, *args):
     with np.errstate(all="ignore"):
         if g.dtype.itemsize == 2 and g.dtype.kind in "fV":
-            return np.asarray(fn(g.astype(_F32), s.astype(_F32), *args)).astype(g.dtype)
-        return np.asarray(fn(g, s, *args))
+            return arr(fn(g.astype(_F32), s.astype(_F32), *args)).astype(g.dtype)
+        return arr(fn(g, s, *args))
 
 
 class _PointwiseBackward(Node):
@@ -351,7 +352,7 @@ class ThresholdBackward0(_PointwiseBackward):
 
 
 def _threshold_np(x, th, v):
-    return np.where(x > th, x, np.asarray(v).astype(x.dtype))
+    return np.where(x > th, x, x.dtype.type(v))
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -514,13 +515,15 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if training:
         neg = d <= 0
         k = int(neg.sum())
-        noise = np.ones(d.shape, dtype=d.dtype if d.dtype.itemsize > 2 else _F32)
+        noise = xp_of(d).ones(d.shape, dtype=d.dtype if d.dtype.itemsize > 2 else _F32)
         if k:
             draws = O.empty(k, dtype=D.float64).uniform_(lower, upper)._data
+            if type(d) is not np.ndarray:
+                draws = to_device(draws, input.device)
             noise[neg] = draws.astype(noise.dtype)
     else:
         slope = (lower + upper) / 2
-        noise = np.where(d > 0, 1.0, slope).astype(d.dtype if d.dtype.itemsize > 2 else _F32)
+        noise = xp_of(d).where(d > 0, 1.0, slope).astype(d.dtype if d.dtype.itemsize > 2 else _F32)
     nt = make(noise)
     r = _compute(lambda x, nz: x * nz, d, noise)
     if inplace:
@@ -936,8 +939,8 @@ def glu(input, dim=-1):
     h = n // 2
 
     def fwd(x):
-        a = np.take(x, np.arange(h), axis=dim)
-        b = np.take(x, np.arange(h, n), axis=dim)
+        a = x[(slice(None),) * dim + (slice(0, h),)]
+        b = x[(slice(None),) * dim + (slice(h, n),)]
         return a * _np_sigmoid(b)
 
     out = make(_compute(fwd, d))

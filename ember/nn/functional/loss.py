@@ -16,8 +16,10 @@ import numpy as np
 
 import ember
 
+from ..._backend import to_device, xp_of
+from ..._device import CPU
 from ..._dtype import result_type_of
-from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
+from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ..._ops._core import requires_grad as _rg
 
 __all__ = [
@@ -100,9 +102,11 @@ def _np_reduce(loss, red):
         return loss
     s = loss.sum(dtype=loss.dtype)
     if red == _SUM:
-        return np.asarray(s)
+        return arr(s)
+    if not loss.size:
+        return xp_of(loss).asarray(float("nan"), dtype=loss.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(s / loss.size if loss.size else np.float64("nan").astype(loss.dtype))
+        return arr(s / loss.size)
 
 
 def _np_grad_scale(g, red, n):
@@ -278,7 +282,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     else:
         df = d.reshape(-1)
         s = np.dot(df, df)  # BLAS sum of squares, in d's dtype
-        out = make(np.asarray(s / d.size if red == _MEAN else s, dtype=d.dtype))
+        out = make(arr(s / d.size if red == _MEAN else s).astype(d.dtype, copy=False))
 
     def fn(a, b):
         return _reduce_t((a - b) ** 2, red)
@@ -634,16 +638,16 @@ def _row_weights(tt, valid, w, dt):
 def _nll_core(rows, tt, valid, wt, red, tshape, dt):
     """The NLL of log-probability rows as arrays: (output, per-row coefficient maker)."""
     m = rows.shape[0]
-    picked = rows[np.arange(m), tt]
+    picked = rows[xp_of(rows).arange(m), tt]
     loss = -picked if wt is None else -(picked * wt)
     if red == _NONE:
         return loss.reshape(tshape), None
     s = loss.sum(dtype=dt)
     if red == _SUM:
-        return np.asarray(s), None
+        return arr(s), None
     denom = dt.type(m) if wt is None else wt.sum(dtype=dt)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(s / denom), denom
+        return arr(s / denom), denom
 
 
 def _coef(g, red, denom, wt, m, dt):
@@ -653,7 +657,7 @@ def _coef(g, red, denom, wt, m, dt):
         return a if wt is None else a * wt
     with np.errstate(invalid="ignore", divide="ignore"):
         a = g if red == _SUM else g / denom
-        a = np.full(m, a, dtype=dt) if wt is None else wt * a
+        a = xp_of(arr(g)).full(m, a, dtype=dt) if wt is None else wt * a
     if red == _MEAN and wt is not None and not denom:
         a = np.where(wt != 0, a, dt.type(0))  # ignored rows get no gradient, even over a zero total weight
     return a
@@ -668,7 +672,7 @@ def _nll_t(logp, tt, valid, wt, red, tshape, denom):
         return loss.reshape(tshape)
     if red == _SUM:
         return loss.sum()
-    return loss.sum() / make(np.asarray(denom))
+    return loss.sum() / make(xp_of(tt).asarray(denom))
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -688,8 +692,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     def bwd(g):
         m = rows.shape[0]
         a = _coef(g, red, denom, wt, m, dt)
-        g2 = np.zeros((m, C), dtype=dt)
-        g2[np.arange(m), tt] = -a
+        xp = xp_of(rows)
+        g2 = xp.zeros((m, C), dtype=dt)
+        g2[xp.arange(m), tt] = -a
         return (_unrows(g2, xshape),)
 
     cls = NllLoss2DBackward0 if input.dim() >= 3 else NllLossBackward0
@@ -726,12 +731,13 @@ def cross_entropy(
     wt = _row_weights(tt, valid, w, dt)
     tshape = target._data.shape
     xshape = input._data.shape
-    mx = rows.max(axis=1, keepdims=True) if m and C else np.zeros((m, 1), dt)
+    xp = xp_of(rows)
+    mx = rows.max(axis=1, keepdims=True) if m and C else xp.zeros((m, 1), dt)
     z = rows - mx
     e = np.exp(z)
     s = e.sum(axis=1)
     lse = np.log(s)
-    ar = np.arange(m)
+    ar = xp.arange(m)
     nll = lse - z[ar, tt]
     if wt is not None:
         nll = nll * wt
@@ -761,7 +767,7 @@ def cross_entropy(
                 with np.errstate(invalid="ignore", divide="ignore"):
                     sred = sred / denom
         out = (1 - ls) * out + sred * (ls / C)
-    out = make(np.asarray(out).reshape(tshape) if red == _NONE else np.asarray(out, dtype=dt))
+    out = make(arr(out).reshape(tshape) if red == _NONE else arr(out).astype(dt, copy=False))
 
     def fn(x):
         logp = _log_softmax_t(x, 1 if x.dim() >= 2 else 0)
@@ -777,7 +783,7 @@ def cross_entropy(
         elif red == _SUM:
             sm = sm.sum()
         else:
-            sm = sm.sum() / make(np.asarray(denom))
+            sm = sm.sum() / make(xp.asarray(denom))
         return (1 - ls) * loss + sm * (ls / C)
 
     def bwd(g):
@@ -786,7 +792,7 @@ def cross_entropy(
             b = (
                 g.reshape(-1).astype(dt, copy=False)
                 if red == _NONE
-                else np.full(m, g if red == _SUM else g / denom, dt)
+                else xp.full(m, g if red == _SUM else g / denom, dt)
             )
             if valid is not None:
                 b = b * valid
@@ -830,22 +836,23 @@ def _cross_entropy_prob(input, target, weight, ignore_index, red, label_smoothin
     bshape = [1] * nd
     bshape[cdim] = C
     w = _cast(weight._data, dt).reshape(bshape) if weight is not None else None
-    mx = x.max(axis=cdim, keepdims=True) if x.size else np.zeros(x.shape[:cdim] + (1,) + x.shape[cdim + 1 :], dt)
+    xp = xp_of(x)
+    mx = x.max(axis=cdim, keepdims=True) if x.size else xp.zeros(x.shape[:cdim] + (1,) + x.shape[cdim + 1 :], dt)
     z = x - mx
     e = np.exp(z)
     s = e.sum(axis=cdim, keepdims=True)
     logp = z - np.log(s)
     ys = y * dt.type(1 - ls) + dt.type(ls / C) if ls else y
     wy = ys if w is None else ys * w
-    loss = np.asarray(-(logp * wy).sum(axis=cdim))
+    loss = arr(-(logp * wy).sum(axis=cdim))
     n = x.size // C if C else 0
     if red == _NONE:
         out = loss
     elif red == _SUM:
-        out = np.asarray(loss.sum(dtype=dt))
+        out = arr(loss.sum(dtype=dt))
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.asarray(loss.sum(dtype=dt) / dt.type(n) if n else dt.type("nan"))
+            out = arr(loss.sum(dtype=dt) / dt.type(n)) if n else xp.asarray(dt.type("nan"))
 
     def fn(a, b):
         lp = _log_softmax_t(a, cdim)
@@ -1000,8 +1007,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if ((t < 0) | (t >= C)).any():
         raise RuntimeError("target out of range")
     dt = input._data.dtype
-    onehot = np.zeros((nframe, C), dtype=dt)
-    onehot[np.arange(nframe), t] = 1
+    xp = xp_of(t)
+    onehot = xp.zeros((nframe, C), dtype=dt)
+    onehot[xp.arange(nframe), t] = 1
     keep = make(1 - onehot)
     tcol = make(t.reshape(-1, 1))
     wt = make(_cast(weight._data, dt)[t].reshape(-1, 1)) if weight is not None else None
@@ -1041,8 +1049,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     # a row's targets are its entries before the first -1
     slot = np.cumprod(t >= 0, axis=1).astype(bool)
     tcl = np.where(slot, t, 0)
-    is_t = np.zeros((nframe, C), dtype=bool)
-    rr = np.broadcast_to(np.arange(nframe)[:, None], t.shape)
+    xp = xp_of(t)
+    is_t = xp.zeros((nframe, C), dtype=bool)
+    rr = xp.broadcast_to(xp.arange(nframe)[:, None], t.shape)
     is_t[rr[slot], tcl[slot]] = True
     dt = input._data.dtype
     mask = make((slot[:, :, None] & ~is_t[:, None, :]).astype(dt))
@@ -1185,7 +1194,7 @@ class CtcLossBackward0(Node):
 
 def _lengths(x, name):
     if isinstance(x, Tensor):
-        return x._data.reshape(-1).astype(np.int64)
+        return to_device(x._data, CPU).reshape(-1).astype(np.int64)
     return np.asarray(x, dtype=np.int64).reshape(-1)
 
 
@@ -1202,9 +1211,12 @@ def _lse(*arrs):
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
-    """Matches `torch.nn.functional.ctc_loss` (alpha recursion forward, beta recursion backward, NumPy)."""
+    """Matches `torch.nn.functional.ctc_loss` (alpha recursion forward, beta recursion backward, NumPy).
+
+    On cuda the recursions run on host copies; the loss and its gradient go back to the input's device."""
     red = _get_enum(reduction)
-    lp_all = log_probs._data
+    dev = log_probs.device
+    lp_all = to_device(log_probs._data, CPU)
     unbatched = lp_all.ndim == 2
     if unbatched:
         lp_all = lp_all[:, None, :]
@@ -1222,7 +1234,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             f"Expected input_lengths to have value at most {T}, but got value {int(il.max())} "
             "(while checking arguments for ctc_loss_allocate_outputs)"
         )
-    tg = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    tg = to_device(targets._data, CPU) if isinstance(targets, Tensor) else np.asarray(targets)
     if unbatched:
         tg = tg.reshape(1, -1)
     tg = tg.astype(np.int64)
@@ -1272,12 +1284,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     e2 = np.where(tl > 0, end[nr, np.maximum(2 * tl - 1, 0)], ninf)
     nll = -_lse(e1, e2)
     nll = np.where(il > 0, nll, np.where(tl > 0, np.inf, 0)).astype(dt)
-    out = make(nll.reshape(()) if unbatched else nll)
+    out = make(to_device(nll.reshape(()) if unbatched else nll, dev))
 
     if GRAD.enabled and log_probs._requires_grad:
 
         def bwd(g):
-            g = np.broadcast_to(np.asarray(g, dtype=dt).reshape(-1), (N,))
+            g = np.broadcast_to(to_device(g, CPU).astype(dt, copy=False).reshape(-1), (N,))
             lb = np.full((T, N, L), ninf, dtype=dt)
             for t in range(T - 1, -1, -1):
                 last = tlast == t
@@ -1308,7 +1320,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             if zero_infinity:
                 gmask = gmask & ~np.isinf(nll)[None, :]
             grad = np.where(gmask[:, :, None], grad, 0).astype(dt)
-            return grad[:, 0, :] if unbatched else grad
+            return to_device(grad[:, 0, :] if unbatched else grad, dev)
 
         node = CtcLossBackward0()
         node.bwd = bwd
@@ -1318,7 +1330,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if zero_infinity:
         res = ember.where(res == math.inf, ember.zeros_like(res), res)
     if red == _MEAN:
-        tlt = make(np.maximum(tl, 1).astype(dt).reshape(res.shape))
+        tlt = make(to_device(np.maximum(tl, 1).astype(dt).reshape(res.shape), dev))
         return (res / tlt).mean()
     if red == _SUM:
         return res.sum()

@@ -20,6 +20,7 @@ import numpy as np
 import ember
 
 from ... import _ops as O
+from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, attach_multi, make
 from .. import functional as F
 from .. import init
@@ -71,11 +72,12 @@ class _RecurrenceBackward(Node):
         if "Wcat" in st:
             return _lstm_layer_backward(self, st, gout, ghn, gcn)
         dt = st["dtype"]
-        go = None if gout is None else np.asarray(gout._data, dtype=dt).reshape(st["N"], -1)
-        dh = np.zeros(st["hshape"], dt) if ghn is None else np.array(ghn._data, dtype=dt)
+        xp = st["xp"]
+        go = None if gout is None else xp.asarray(gout._data, dtype=dt).reshape(st["N"], -1)
+        dh = xp.zeros(st["hshape"], dt) if ghn is None else xp.array(ghn._data, dtype=dt)
         mode = st["mode"]
         if mode == "LSTM":
-            dc = np.zeros(st["cshape"], dt) if gcn is None else np.array(gcn._data, dtype=dt)
+            dc = xp.zeros(st["cshape"], dt) if gcn is None else xp.array(gcn._data, dtype=dt)
             res = _lstm_backward(st, go, dh, dc)
         elif mode == "GRU":
             res = _gru_backward(st, go, dh)
@@ -87,7 +89,7 @@ class _RecurrenceBackward(Node):
         def mk(a, i):
             if a is None or not self.needs(i):
                 return None
-            return make(np.ascontiguousarray(a, dtype=cast))
+            return make(xp.ascontiguousarray(a, dtype=cast))
 
         gx = None if gx is None else gx.reshape(st["xw_shape"])
         return mk(gx, 0), mk(gh0, 1), mk(gc0, 2), mk(gwhh, 3), mk(gbhh, 4), mk(gwhr, 5)
@@ -122,14 +124,15 @@ def _recurrence(mode, xw, steps, h0, c0, w_hh, b_hh, w_hr, reverse):
     whh = _arr(w_hh, dt)
     bhh = None if b_hh is None else _arr(b_hh, dt)
     whr = None if w_hr is None else _arr(w_hr, dt)
-    h = np.array(_arr(h0, dt))
+    xp = xp_of(X)
+    h = xp.array(_arr(h0, dt))
     order = steps[::-1] if reverse else steps
-    st = {"mode": mode, "dtype": dt, "out_dtype": out_dtype, "N": X.shape[0], "xw_shape": xw._data.shape}
+    st = {"xp": xp, "mode": mode, "dtype": dt, "out_dtype": out_dtype, "N": X.shape[0], "xw_shape": xw._data.shape}
     st["hshape"] = h.shape
     st["order"] = order
     st["whh"] = whh
     if mode == "LSTM":
-        c = np.array(_arr(c0, dt))
+        c = xp.array(_arr(c0, dt))
         st["cshape"] = c.shape
         out, c = _lstm_forward(st, X, h, c, whh, bhh, whr)
         cn = make(c.astype(out_dtype, copy=False))
@@ -152,26 +155,27 @@ def _recurrence(mode, xw, steps, h0, c0, w_hh, b_hh, w_hr, reverse):
 
 
 def _lstm_forward(st, X, h, c, whh, bhh, whr):
+    xp = st["xp"]
     N, G = X.shape
     H = G // 4
     P = h.shape[1]
     dt = X.dtype
     # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: gates i, f, o are pre-scaled by 1/2 (exact), so one tanh
     # over all four gates and one multiply-add give every activation
-    s = np.full(G, 0.5, dt)
+    s = xp.full(G, 0.5, dt)
     s[2 * H : 3 * H] = 1.0
-    shift = np.full(G, 0.5, dt)
+    shift = xp.full(G, 0.5, dt)
     shift[2 * H : 3 * H] = 0.0
     A = X + bhh if bhh is not None else X.copy()
     A *= s
-    WT = np.ascontiguousarray((whh * s[:, None]).T)
-    Hprev = np.empty((N, P), dt)
-    Cprev = np.empty((N, H), dt)
-    TC = np.empty((N, H), dt)
-    M = np.empty((N, H), dt)
-    out = M if whr is None else np.empty((N, P), dt)
-    WrT = None if whr is None else np.ascontiguousarray(whr.T)
-    mul, tanh, matmul = np.multiply, np.tanh, np.matmul
+    WT = xp.ascontiguousarray((whh * s[:, None]).T)
+    Hprev = xp.empty((N, P), dt)
+    Cprev = xp.empty((N, H), dt)
+    TC = xp.empty((N, H), dt)
+    M = xp.empty((N, H), dt)
+    out = M if whr is None else xp.empty((N, P), dt)
+    WrT = None if whr is None else xp.ascontiguousarray(whr.T)
+    mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
     order = st["order"]
     if whr is None and all(order[k + 1][1] <= order[k][1] for k in range(len(order) - 1)):
         return _lstm_forward_views(st, A, h, c, WT, s, shift, TC, M)
@@ -202,12 +206,13 @@ def _lstm_forward_views(st, A, h, c, WT, s, shift, TC, M):
     """Batch sizes never grow in processing order (every unpacked sequence, and the forward direction of
     packed ones): the previous states are views of the previous step's rows, so nothing is copied per
     step; Hprev / Cprev for the backward are gathered in bulk there."""
+    xp = st["xp"]
     N, G = A.shape
     H = G // 4
     B = h.shape[0]
-    C = np.empty((N, H), A.dtype)
+    C = xp.empty((N, H), A.dtype)
     h0, c0 = h.copy(), c.copy()
-    mul, tanh, matmul = np.multiply, np.tanh, np.matmul
+    mul, tanh, matmul = xp.multiply, xp.tanh, xp.matmul
     prev = -1
     for o, bs in st["order"]:
         e = o + bs
@@ -225,24 +230,25 @@ def _lstm_forward_views(st, A, h, c, WT, s, shift, TC, M):
         mul(a[:, 3 * H :], tanh(cn, out=TC[o:e]), out=M[o:e])
         prev = o
     # row b of each step's previous state: h0 row b at the first step, else the previous step's row b
-    idx = np.empty(N, np.int64)
-    last = np.arange(B)
+    idx = xp.empty(N, xp.int64)
+    last = xp.arange(B)
     prev = -1
     for o, bs in st["order"]:
-        idx[o : o + bs] = np.arange(bs) + (0 if prev < 0 else B + prev)
-        last[:bs] = np.arange(bs) + B + o
+        idx[o : o + bs] = xp.arange(bs) + (0 if prev < 0 else B + prev)
+        last[:bs] = xp.arange(bs) + B + o
         prev = o
-    h[...] = np.concatenate([h0, M])[last]
-    c[...] = np.concatenate([c0, C])[last]
+    h[...] = xp.concatenate([h0, M])[last]
+    c[...] = xp.concatenate([c0, C])[last]
     st.update(A=A, TC=TC, M=M, whr=None, gather=(idx, h0, c0, C))
     return M, c
 
 
 def _lstm_backward(st, go, dh, dc):
+    xp = st["xp"]
     if "gather" in st:
         idx, h0, c0, C = st["gather"]
-        st["Hprev"] = np.concatenate([h0, st["M"]])[idx]
-        st["Cprev"] = np.concatenate([c0, C])[idx]
+        st["Hprev"] = xp.concatenate([h0, st["M"]])[idx]
+        st["Cprev"] = xp.concatenate([c0, C])[idx]
     A, Hprev, Cprev, TC, M, whh, whr = (st[k] for k in ("A", "Hprev", "Cprev", "TC", "M", "whh", "whr"))
     N, G = A.shape
     H = G // 4
@@ -251,7 +257,7 @@ def _lstm_backward(st, go, dh, dc):
     g = A[:, 2 * H : 3 * H]
     D[:, 2 * H : 3 * H] = 1 - g * g  # tanh'(x) for g
     # per-step: d(pre i,f,g) = dc * [g, c_prev, i] * D ; d(pre o) = dm * tanh(c) * D_o
-    QD = np.empty((N, 3, H), dt)
+    QD = xp.empty((N, 3, H), dt)
     QD[:, 0] = g
     QD[:, 1] = Cprev
     QD[:, 2] = A[:, :H]
@@ -259,10 +265,10 @@ def _lstm_backward(st, go, dh, dc):
     TD = TC * D[:, 3 * H :]
     OD = A[:, 3 * H :] * (1 - TC * TC)  # d c / d m through h = o * tanh(c)
     F_ = A[:, H : 2 * H]
-    dX = np.empty((N, G), dt)
+    dX = xp.empty((N, G), dt)
     dX3 = dX.reshape(N, 4, H)
-    dHP = None if whr is None else np.empty((N, whr.shape[0]), dt)
-    mul, matmul = np.multiply, np.matmul
+    dHP = None if whr is None else xp.empty((N, whr.shape[0]), dt)
+    mul, matmul = xp.multiply, xp.matmul
     for o, bs in reversed(st["order"]):
         e = o + bs
         dhp = dh[:bs]
@@ -491,24 +497,25 @@ def _lstm_layer_backward(node, st, gout, ghn, gcn):
 
 
 def _gru_forward(st, X, h, whh, bhh):
+    xp = st["xp"]
     N, G = X.shape
     H = G // 3
     B, P = h.shape
     dt = X.dtype
-    s = np.full(G, 0.5, dt)
+    s = xp.full(G, 0.5, dt)
     s[2 * H :] = 1.0
     A = X.copy()
     if bhh is not None:
         A[:, : 2 * H] += bhh[: 2 * H]
         bn = bhh[2 * H :]
     else:
-        bn = np.zeros(H, dt)
+        bn = xp.zeros(H, dt)
     A[:, : 2 * H] *= 0.5
-    WT = np.ascontiguousarray((whh * s[:, None]).T)
-    Hprev = np.empty((N, P), dt)
-    HN = np.empty((N, H), dt)
-    out = np.empty((N, H), dt)
-    mul, add, tanh, matmul, sub = np.multiply, np.add, np.tanh, np.matmul, np.subtract
+    WT = xp.ascontiguousarray((whh * s[:, None]).T)
+    Hprev = xp.empty((N, P), dt)
+    HN = xp.empty((N, H), dt)
+    out = xp.empty((N, H), dt)
+    mul, add, tanh, matmul, sub = xp.multiply, xp.add, xp.tanh, xp.matmul, xp.subtract
     for o, bs in st["order"]:
         e = o + bs
         hp = h[:bs]
@@ -533,6 +540,7 @@ def _gru_forward(st, X, h, whh, bhh):
 
 
 def _gru_backward(st, go, dh):
+    xp = st["xp"]
     A, Hprev, HN, whh = st["A"], st["Hprev"], st["HN"], st["whh"]
     N, G = A.shape
     H = G // 3
@@ -541,9 +549,9 @@ def _gru_backward(st, go, dh):
     En = (1 - z) * (1 - n * n)  # d pre_n / d h'
     Ez = (Hprev - n) * z * (1 - z)  # d pre_z / d h'
     Er = HN * r * (1 - r)  # d pre_r / d pre_n
-    dX = np.empty((N, G), dt)
-    dHH = np.empty((N, G), dt)
-    mul, matmul = np.multiply, np.matmul
+    dX = xp.empty((N, G), dt)
+    dHH = xp.empty((N, G), dt)
+    mul, matmul = xp.multiply, xp.matmul
     for o, bs in reversed(st["order"]):
         e = o + bs
         dhp = dh[:bs]
@@ -562,12 +570,13 @@ def _gru_backward(st, go, dh):
 
 
 def _rnn_forward(st, X, h, whh, bhh, relu):
+    xp = st["xp"]
     N = X.shape[0]
     dt = X.dtype
     A = X + bhh if bhh is not None else X.copy()
-    WT = np.ascontiguousarray(whh.T)
-    Hprev = np.empty((N, h.shape[1]), dt)
-    matmul = np.matmul
+    WT = xp.ascontiguousarray(whh.T)
+    Hprev = xp.empty((N, h.shape[1]), dt)
+    matmul = xp.matmul
     for o, bs in st["order"]:
         e = o + bs
         hp = h[:bs]
@@ -575,19 +584,20 @@ def _rnn_forward(st, X, h, whh, bhh, relu):
         a = A[o:e]
         a += matmul(hp, WT)
         if relu:
-            np.maximum(a, 0, out=a)
+            xp.maximum(a, 0, out=a)
         else:
-            np.tanh(a, out=a)
+            xp.tanh(a, out=a)
         hp[...] = a
     st.update(A=A, Hprev=Hprev, relu=relu)
     return A
 
 
 def _rnn_backward(st, go, dh):
+    xp = st["xp"]
     A, Hprev, whh = st["A"], st["Hprev"], st["whh"]
     D = (A > 0).astype(A.dtype) if st["relu"] else 1 - A * A
-    dX = np.empty_like(A)
-    mul, matmul = np.multiply, np.matmul
+    dX = xp.empty_like(A)
+    mul, matmul = xp.multiply, xp.matmul
     for o, bs in reversed(st["order"]):
         e = o + bs
         dhp = dh[:bs]
