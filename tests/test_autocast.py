@@ -630,7 +630,7 @@ def _loss(mod, outs):
 
 
 # ember bugs outside autocast, shown by these cases
-_KNOWN = {("max_pool3d-indices", "bfloat16"): "max_pool3d(return_indices=True) rejects bfloat16 input"}
+_KNOWN = {}
 
 
 @pytest.mark.parametrize(

@@ -566,3 +566,19 @@ def test_no_graph_without_grad_and_float32_kept():
     out.backward()
     assert x.grad.dtype == ember.float32
     assert math.isfinite(out.item())
+
+
+@pytest.mark.parametrize("red", REDS)
+@pytest.mark.parametrize("fname,kw", [("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {"delta": 0.7})])
+def test_regression_bfloat16_keeps_dtype(fname, kw, red):
+    x, y = rn(4, 5), rn(4, 5)
+    outs = []
+    for L, F in ((torch, TF), (ember, EF)):
+        a = L.tensor(x).bfloat16().requires_grad_(True)
+        b = L.tensor(y).bfloat16().requires_grad_(True)
+        out = getattr(F, fname)(a, b, reduction=red, **kw)
+        out.backward(L.ones_like(out))
+        outs.append((out, a.grad, b.grad))
+    for t, e in zip(*outs):
+        assert str(e.dtype)[6:] == str(t.dtype)[6:] == "bfloat16"
+        np.testing.assert_allclose(_np(e.float()), _np(t.float()), rtol=2e-2, atol=2e-2)

@@ -329,14 +329,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     x, y = _pointwise_pair(input, target, "smooth_l1_cpu")
     d = x - y
     ad = np.abs(d)
-    out = make(_np_reduce(np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta), red))
+    # np.where of bfloat16 operands gives float32: keep the input's dtype, as torch does
+    out = make(_np_reduce(np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta).astype(d.dtype, copy=False), red))
 
     def fn(a, b):
         return _reduce_t(_smooth_l1_t(a - b, beta), red)
 
     def bwd(g):
         d = x - y
-        gx = np.clip(d / beta, -1, 1) * _np_grad_scale(g, red, d.size)
+        gx = (np.clip(d / beta, -1, 1) * _np_grad_scale(g, red, d.size)).astype(d.dtype, copy=False)
         return gx, -gx
 
     return _finish(out, SmoothL1LossBackward0, (input, target), fn, bwd)
@@ -359,7 +360,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     x, y = input._data, _cast(target._data, input._data.dtype)
     d = x - y
     ad = np.abs(d)
-    out = make(_np_reduce(np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), red))
+    out = make(
+        _np_reduce(np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False), red)
+    )
 
     def fn(a, b):
         d = a - b
@@ -368,7 +371,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     def bwd(g):
         d = x - y
-        gx = np.clip(d, -delta, delta) * _np_grad_scale(g, red, d.size)
+        gx = (np.clip(d, -delta, delta) * _np_grad_scale(g, red, d.size)).astype(d.dtype, copy=False)
         return gx, -gx
 
     return _finish(out, HuberLossBackward0, (input, target), fn, bwd)

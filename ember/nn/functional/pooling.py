@@ -208,7 +208,7 @@ class MaxPool3DWithIndicesBackward0(_MaxPoolBackward):
 def _max_pool_arr(xd, K, st, pad, dil, out, want_arg=True):
     S = xd.shape[2:]
     xp = xp_of(xd)
-    low = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
+    low = -np.inf if xd.dtype.kind in "fV" else np.iinfo(xd.dtype).min
     xpad = _pad_arr(xd, pad, _hi_pad(S, K, st, pad, dil, out), low)
     v = _patches(xpad, K, st, dil, out)
     ks = list(itertools.product(*(range(n) for n in K)))
@@ -226,7 +226,7 @@ def _max_pool_arr(xd, K, st, pad, dil, out, want_arg=True):
     arg = xp.zeros(best.shape, dtype=np.int8 if len(ks) < 128 else np.int64)
     for j in range(len(ks) - 1, -1, -1):
         xp.copyto(arg, j, where=views[j] == best)
-    if xd.dtype.kind == "f" and xp.isnan(best).any():
+    if xd.dtype.kind in "fV" and xp.isnan(best).any():
         for j in range(len(ks)):  # torch keeps the last NaN of the window
             xp.copyto(arg, j, where=xp.isnan(views[j]))
     return best, arg
@@ -284,7 +284,7 @@ def _max_pool_blocks(xd, K, out, want_arg):
             xp.maximum(off, oj, out=off)
         if j > 1:
             xp.maximum(best, pj, out=best)
-    if xd.dtype.kind == "f" and xp.isnan(best).any():
+    if xd.dtype.kind in "fV" and xp.isnan(best).any():
         return None
     return best, _block_base(xp, N, C, (H, W), K, out) + off
 
@@ -521,7 +521,7 @@ def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pa
     ps.hi = _hi_pad(S, K, st, pad, (1,) * nd, out)
     xp = xp_of(xd)
     if divisor_override is not None:
-        ps.div = xd.dtype.type(divisor_override) if xd.dtype.kind == "f" else divisor_override
+        ps.div = xd.dtype.type(divisor_override) if xd.dtype.kind in "fV" else divisor_override
     else:
         div = None
         for i in range(nd):
@@ -535,7 +535,7 @@ def _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pa
             shp[i] = out[i]
             cnt = cnt.reshape(shp)
             div = cnt if div is None else div * cnt
-        ps.div = xp.asarray(div.astype(xd.dtype if xd.dtype.kind == "f" else np.int64))
+        ps.div = xp.asarray(div.astype(xd.dtype if xd.dtype.kind in "fV" else np.int64))
     return _avg(input, ps, AvgPool2DBackward0 if nd <= 2 else AvgPool3DBackward0, not batched)
 
 
