@@ -308,3 +308,47 @@ def test_utils_errors():
     with pytest.raises(RuntimeError, match="Expected iterable"):
         ernn.pad_sequence(3)
     assert ember.nn.utils.rnn.PackedSequence is ernn.PackedSequence
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections")
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("LSTM", {}),
+        ("LSTM", {"num_layers": 2, "bidirectional": True}),
+        ("LSTM", {"proj_size": 3}),
+        ("GRU", {"num_layers": 2}),
+        ("RNN", {"bidirectional": True}),
+        ("RNN", {"nonlinearity": "relu"}),
+        ("LSTMCell", {}),
+        ("GRUCell", {}),
+        ("RNNCell", {}),
+    ],
+    ids=str,
+)
+def test_cpu_autocast_bfloat16_matches_torch(name, kw):
+    """torch's CPU LSTM runs in bfloat16 under autocast (mkldnn_rnn_layer is on the lower-precision list), the
+    plain RNN too (its steps are lower-precision linears); GRU, the cells of GRU/LSTM and the cell state of an
+    LSTM with projections stay float32 (their gates meet the float32 state)."""
+    t, e = pair(name, 5, 6, **kw)
+    copy_state(t, e)
+    x = rand(3, 5) if name.endswith("Cell") else rand(4, 3, 5)
+    res = []
+    for lib, m in ((torch, t), (ember, e)):
+        xi = lib.tensor(x, requires_grad=True)
+        with lib.autocast("cpu", dtype=lib.bfloat16):
+            out = m(xi)
+        flat = list(out) if isinstance(out, tuple) and not isinstance(out[1], tuple) else [out]
+        if isinstance(out, tuple) and isinstance(out[1], tuple):
+            flat = [out[0], *out[1]]
+        sum(o.float().sum() for o in flat).backward()
+        res.append((flat, xi.grad, [p.grad for p in m.parameters()]))
+    (tf, tg, tpg), (ef, eg, epg) = res
+    assert [str(o.dtype)[6:] for o in ef] == [str(o.dtype)[6:] for o in tf]
+    for a, b in zip(tf, ef):
+        np.testing.assert_allclose(to_np(b), to_np(a), rtol=3e-2, atol=3e-2)
+    assert str(eg.dtype)[6:] == str(tg.dtype)[6:] == "float32"
+    np.testing.assert_allclose(to_np(eg), to_np(tg), rtol=5e-2, atol=5e-2)
+    for a, b in zip(tpg, epg):
+        assert str(b.dtype)[6:] == str(a.dtype)[6:]
+        np.testing.assert_allclose(to_np(b), to_np(a), rtol=5e-2, atol=1e-1)

@@ -20,7 +20,9 @@ import numpy as np
 import ember
 
 from ... import _ops as O
+from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
+from ..._dtype import promote_types
 from ..._ops._core import GRAD, Node, attach_multi, make
 from .. import functional as F
 from .. import init
@@ -611,6 +613,16 @@ def _rnn_backward(st, go, dh):
 # -- modules ----------------------------------------------------------------------------------------
 
 
+def _autocast_gates(xw, state):
+    """Under autocast torch's GRU and LSTM cells (and the LSTM with projections) compute their gates with
+    lower-precision linears, then combine them with the state (c for LSTM, h for GRU) in the wider of the two
+    dtypes: the cell runs, and returns its states, in that dtype. Returns (gates, the autocast dtype or None)."""
+    if xw.dtype == state.dtype or not xw.is_floating_point():
+        return xw, None
+    wide = promote_types(xw.dtype, state.dtype)
+    return (xw, None) if wide == xw.dtype else (xw.to(wide), xw.dtype)
+
+
 def _apply_permutation(tensor, permutation, dim=1):
     return tensor.index_select(dim, permutation)
 
@@ -807,8 +819,15 @@ class RNNBase(Module):
 
     # -- the stacked, bidirectional recurrence -----------------------------------------------------
 
-    def _run(self, x2, steps, hx, cx):
-        """x2: (N, input_size) time-major rows; hx: (L*D, B, P); cx: (L*D, B, H) or None."""
+    def _run(self, x2, steps, hx, cx, weights=None):
+        """x2: (N, input_size) time-major rows; hx: (L*D, B, P); cx: (L*D, B, H) or None; weights: the flat
+        weights in `_flat_weights_names` order (default: the module's own)."""
+        if AUTOCAST.on and weights is None and self.mode == "LSTM" and not self.proj_size:
+            if x2.device.type == "cpu" and AUTOCAST.enabled.get("cpu", False):
+                # torch's CPU LSTM is mkldnn_rnn_layer, on autocast's lower-precision list: input, states and
+                # weights are cast to the autocast dtype and the layer runs in it
+                ws = [getattr(self, n) for n in self._flat_weights_names]
+                return autocast_call("mkldnn_rnn_layer", self._run, (x2, steps, hx, cx, ws), {})
         D = 2 if self.bidirectional else 1
         mode = self.mode
         names = self._flat_weights_names
@@ -823,7 +842,11 @@ class RNNBase(Module):
             outs = []
             for d in range(D):
                 idx = layer * D + d
-                ws = [getattr(self, n) for n in names[idx * per : (idx + 1) * per]]
+                ws = (
+                    [getattr(self, n) for n in names[idx * per : (idx + 1) * per]]
+                    if weights is None
+                    else weights[idx * per : (idx + 1) * per]
+                )
                 w_ih, w_hh = ws[0], ws[1]
                 b_ih, b_hh = (ws[2], ws[3]) if has_b else (None, None)
                 w_hr = ws[-1] if proj else None
@@ -836,9 +859,14 @@ class RNNBase(Module):
                     cns.append(cn)
                     continue
                 xw = F.linear(layer_in, w_ih, b_ih)
+                low = None
+                if AUTOCAST.on and mode != "RNN_TANH" and mode != "RNN_RELU":
+                    xw, low = _autocast_gates(xw, hx if cx is None else cx)
                 out, hn, cn = _recurrence(
                     mode, xw, steps, hx[idx], None if cx is None else cx[idx], w_hh, b_hh, w_hr, d == 1
                 )
+                if low is not None and w_hr is not None:
+                    out, hn = out.to(low), hn.to(low)  # the projection is a linear: lower precision
                 outs.append(out)
                 hns.append(hn)
                 cns.append(cn)
@@ -1049,6 +1077,8 @@ class RNNCellBase(Module):
 
     def _step(self, mode, input, hx, cx):
         xw = F.linear(input, self.weight_ih, self.bias_ih)
+        if AUTOCAST.on and mode != "RNN_TANH" and mode != "RNN_RELU":
+            xw, _ = _autocast_gates(xw, hx if cx is None else cx)
         out, _, cn = _recurrence(mode, xw, [(0, input.size(0))], hx, cx, self.weight_hh, self.bias_hh, None, False)
         return out, cn
 
