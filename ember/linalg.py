@@ -1,7 +1,10 @@
-"""`ember.linalg`: torch.linalg on NumPy/SciPy LAPACK.
+"""`ember.linalg`: torch.linalg on the input's array module (NumPy/SciPy LAPACK on the CPU, CuPy's cuSOLVER
+on CUDA).
 
-Every decomposition is one batched NumPy (or SciPy) call over the leading dims, in the input's dtype
-(float32 stays float32). Backward formulas follow torch's (FunctionsManual.cpp) and are written with
+Every decomposition is one batched call over the leading dims, in the input's dtype (float32 stays
+float32), and its results stay on the input's device. What CuPy lacks (LU, eig/eigvals, matrix_exp, and
+the error paths that need LAPACK's per-matrix info) goes through `_on_host`, the one place that copies
+device arrays to the host and back. Backward formulas follow torch's (FunctionsManual.cpp) and are written with
 ember ops, so second-order gradients work. Singular or non-positive-definite input raises
 `LinAlgError` (a RuntimeError) with torch's messages.
 """
@@ -13,6 +16,8 @@ import numpy as np
 from . import _dtype as D
 from . import return_types as _rt
 from ._autocast import AUTOCAST, autocast_call
+from ._backend import device_of, to_device, xp_of
+from ._device import CPU
 from ._ops import arith as _arith
 from ._ops import blas as _blas
 from ._ops import reduction as _red
@@ -119,8 +124,9 @@ def _eps(dt):
     return float(np.finfo(_real_dtype(dt)).eps)
 
 
-def _eye(n, dt):
-    return make(np.eye(n, dtype=dt))
+def _eye(n, dt, like):
+    """The n x n identity of dtype dt on the device of `like` (a Tensor)."""
+    return make(xp_of(like._data).eye(n, dtype=dt))
 
 
 def _cx():
@@ -141,7 +147,7 @@ def _attach_outputs(outs, node, inputs, differentiable):
 
 
 def _swap(a):
-    return np.swapaxes(a, -1, -2)
+    return a.swapaxes(-1, -2)
 
 
 def _batch_prefix(idx, nbatch):
@@ -155,8 +161,54 @@ def _quiet():
     return c
 
 
+def _is_device(a):
+    return type(a) is not np.ndarray and hasattr(a, "device") and hasattr(a, "get")
+
+
+def _on_host(fn, *args):
+    """`fn(*args)` computed with NumPy/SciPy on the host, for what CuPy lacks (LU, eig, matrix_exp) and for
+    the error paths that need LAPACK's per-matrix info. Device arrays among `args` are copied to the host,
+    which synchronizes with the device, and the array results (one array or a tuple) are copied back to the
+    first device array's device. With host arrays only this is just `fn(*args)`."""
+    dev = next((device_of(a) for a in args if _is_device(a)), None)
+    if dev is None:
+        return fn(*args)
+    res = fn(*(to_device(a, CPU) if _is_device(a) else a for a in args))
+    if isinstance(res, tuple):
+        return tuple(_to_dev(r, dev) for r in res)
+    return _to_dev(res, dev)
+
+
+def _to_dev(r, dev):
+    if isinstance(r, np.generic):
+        r = np.asarray(r)
+    return to_device(r, dev) if type(r) is np.ndarray else r
+
+
+def _host(a):
+    """`a` as a NumPy array (for a device array, a copy to the host, which synchronizes)."""
+    return to_device(a, CPU) if _is_device(a) else np.asarray(a)
+
+
+def _device_try(fn, *args):
+    """fn's result on the device if it succeeded (no LinAlgError, every element finite: one synchronizing
+    check), else None, and the caller redoes the work on the host, where LAPACK's info says which matrix
+    failed. CuPy's solvers don't raise on singular input; they give inf/nan."""
+    try:
+        r = fn(*args)
+    except np.linalg.LinAlgError:
+        return None
+    return r if bool(xp_of(r).isfinite(r).all()) else None
+
+
+def _allclose(a, b, rtol, atol):
+    """np.allclose for host or device arrays (or Python scalars); synchronizes on a device."""
+    xp = next((xp_of(x) for x in (a, b) if hasattr(x, "ndim")), np)
+    return bool(xp.allclose(xp.asarray(a), xp.asarray(b), rtol=rtol, atol=atol))
+
+
 def _lu_info(a):
-    """getrf's info per matrix: 0, or the 1-based index of the first exactly zero pivot."""
+    """getrf's info per matrix (host arrays): 0, or the 1-based index of the first exactly zero pivot."""
     import scipy.linalg as sl  # noqa: PLC0415
 
     if a.size == 0:
@@ -170,7 +222,7 @@ def _lu_info(a):
 
 def _raise_first(info, msg, opname, batched):
     """Raise LinAlgError for the first matrix whose info is nonzero."""
-    flat = np.asarray(info).reshape(-1)
+    flat = _host(info).reshape(-1)
     bad = np.flatnonzero(flat)
     if bad.size:
         i = int(bad[0])
@@ -206,6 +258,12 @@ class LinalgInvExBackward0(Node):
 
 def _inv_arrays(a):
     """(inverse, info) without raising: singular matrices give inf/nan and a nonzero info."""
+    xp = xp_of(a)
+    if xp is not np:
+        r = _device_try(xp.linalg.inv, a)
+        if r is not None:
+            return r, xp.zeros(a.shape[:-2], dtype=np.int32)
+        return _on_host(_inv_arrays, a)
     try:
         with np.errstate(all="ignore"):
             return np.linalg.inv(a), np.zeros(a.shape[:-2], dtype=np.int32)
@@ -256,20 +314,20 @@ class LinalgDetBackward0(Node):
         A, d = self.saved
         n = A.shape[-1]
         if A.numel() == 0:
-            return (make(np.zeros(A.shape, A._data.dtype)),)
+            return (make(xp_of(A._data).zeros(A.shape, A._data.dtype)),)
         alpha = g * _arith.conj(d)
         dd = _red_abs(d)
-        if bool(np.any(dd < 100 * _eps(A._data.dtype))):
+        if bool((dd < 100 * _eps(A._data.dtype)).any()):
             U, S, Vh = svd(A)
             alpha = _arith.conj(det(U) * det(Vh)) * g
             D_ = _prod_others(S) * alpha.unsqueeze(-1)
             return ((U * D_.unsqueeze(-2)) @ Vh,)
-        eye = _eye(n, A._data.dtype)
+        eye = _eye(n, A._data.dtype, A)
         return (solve(A.mH, alpha.unsqueeze(-1).unsqueeze(-1) * eye),)
 
 
 def _red_abs(t):
-    return np.abs(t._data)
+    return abs(t._data)
 
 
 def _prod_others(S):
@@ -289,7 +347,7 @@ def det(A, *, out=None):
     """Matches `torch.linalg.det`."""
     a = _square_fp(A, "linalg.det")
     with np.errstate(all="ignore"):
-        r = make(arr(np.linalg.det(a)))
+        r = make(arr(xp_of(a).linalg.det(a)))
     if _needs(A):
         node = LinalgDetBackward0()
         attach(r, node, (A,))
@@ -313,13 +371,13 @@ class LinalgSlogdetBackward0(Node):
             else:
                 g = g.to(A.dtype)
         n = A.shape[-1]
-        return (solve(A.mH, g.unsqueeze(-1).unsqueeze(-1) * _eye(n, A._data.dtype)),)
+        return (solve(A.mH, g.unsqueeze(-1).unsqueeze(-1) * _eye(n, A._data.dtype, A)),)
 
 
 def _slogdet_impl(A, opname, rt):
     a = _square_fp(A, opname)
     with np.errstate(all="ignore"):
-        s, l_ = np.linalg.slogdet(a)
+        s, l_ = xp_of(a).linalg.slogdet(a)
     sign, logabs = make(arr(s)), make(arr(l_).astype(_real_dtype(a.dtype), copy=False))
     if _needs(A):
         node = LinalgSlogdetBackward0()
@@ -396,6 +454,15 @@ def _solve_arrays(a, bm, left):
     if not left:
         x, info = _solve_arrays(_swap(a), _swap(bm), True)
         return _swap(x), info
+    xp = xp_of(a)
+    if xp is not np:
+        shape = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])  # CuPy's solve doesn't broadcast
+        ab = a if a.shape[:-2] == shape else xp.broadcast_to(a, shape + a.shape[-2:])
+        bb = bm if bm.shape[:-2] == shape else xp.broadcast_to(bm, shape + bm.shape[-2:])
+        x = _device_try(xp.linalg.solve, ab, bb)
+        if x is not None:
+            return x, None
+        return _on_host(_solve_arrays, a, bm, True)
     try:
         with np.errstate(all="ignore"):
             return np.linalg.solve(a, bm), None
@@ -415,7 +482,7 @@ def _solve_impl(A, B, left, opname, check):
     a, bm, vec = _solve_checks(A, B, opname, left)
     x, info = _solve_arrays(a, bm, left)
     if info is None:
-        info = np.zeros(a.shape[:-2], dtype=np.int32)
+        info = xp_of(a).zeros(a.shape[:-2], dtype=np.int32)
     elif check:
         _raise_first(info, _solve_msg, "torch.linalg.solve", a.ndim > 2)
     if vec:
@@ -455,10 +522,11 @@ class LinalgSolveTriangularBackward0(Node):
 
 
 def _tri_part(a, upper, unit):
-    t = np.triu(a) if upper else np.tril(a)
+    xp = xp_of(a)
+    t = xp.triu(a) if upper else xp.tril(a)
     if unit:
         t = t.copy()
-        idx = np.arange(a.shape[-1])
+        idx = xp.arange(a.shape[-1])
         t[..., idx, idx] = 1
     return t
 
@@ -467,21 +535,26 @@ def _solve_tri_arrays(a, b, upper, left, unit):
     t = _tri_part(a, upper, unit)
     x, info = _solve_arrays(t, b, left)
     if info is not None:  # a zero on the diagonal: LAPACK's trsm gives inf/nan, no error
-        import scipy.linalg as sl  # noqa: PLC0415
-
-        shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
-        tb = np.broadcast_to(t, shape + t.shape[-2:]).reshape((-1,) + t.shape[-2:])
-        bb = np.broadcast_to(b, shape + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
-        res = []
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for ti, bi in zip(tb, bb):
-                if left:
-                    res.append(sl.solve_triangular(ti, bi, lower=not upper, check_finite=False))
-                else:
-                    res.append(_swap(sl.solve_triangular(ti, bi.T, lower=not upper, trans="T", check_finite=False)))
-        x = np.stack(res).reshape(shape + x.shape[-2:]).astype(a.dtype, copy=False)
+        x = _on_host(_trsm_each, t, b, upper, left)
     return x
+
+
+def _trsm_each(t, b, upper, left):
+    """Host arrays: one SciPy triangular solve per matrix (inf/nan past a zero on the diagonal)."""
+    import scipy.linalg as sl  # noqa: PLC0415
+
+    shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    tb = np.broadcast_to(t, shape + t.shape[-2:]).reshape((-1,) + t.shape[-2:])
+    bb = np.broadcast_to(b, shape + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+    res = []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for ti, bi in zip(tb, bb):
+            if left:
+                res.append(sl.solve_triangular(ti, bi, lower=not upper, check_finite=False))
+            else:
+                res.append(_swap(sl.solve_triangular(ti, bi.T, lower=not upper, trans="T", check_finite=False)))
+    return np.stack(res).reshape(shape + b.shape[-2:]).astype(t.dtype, copy=False)
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
@@ -584,22 +657,22 @@ def lstsq(A, B, rcond=None, *, driver=None):
     rdt = _real_dtype(a.dtype)
     if rcond is None:
         rcond = _eps(a.dtype) * max(m, n)
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    xp = xp_of(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
     if s.shape[-1]:
         tol = rcond * s[..., :1]
         keep = s > tol
     else:
         keep = s > 0
-    sinv = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(rdt)
-    x = np.matmul(_swap(vh).conj() * sinv[..., None, :], np.matmul(_swap(u).conj(), bm))
+    sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(rdt)
+    x = xp.matmul(_swap(vh).conj() * sinv[..., None, :], xp.matmul(_swap(u).conj(), bm))
     rank = keep.sum(-1).astype(np.int64)
-    full_rank = bool(np.all(rank == min(m, n)))
-    if driver in ("gelsd", "gelss", "gels") and m > n and full_rank:
-        res = np.sum(np.abs(np.matmul(a, x) - bm) ** 2, axis=-2).astype(rdt)
+    if driver in ("gelsd", "gelss", "gels") and m > n and bool((rank == min(m, n)).all()):
+        res = (abs(xp.matmul(a, x) - bm) ** 2).sum(axis=-2).astype(rdt)
     else:
-        res = np.zeros((0,), dtype=rdt)
-    sv = s.astype(rdt) if driver in ("gelsd", "gelss") else np.zeros((0,), dtype=rdt)
-    rk = rank if driver != "gels" else np.zeros((0,), dtype=np.int64)
+        res = xp.zeros((0,), dtype=rdt)
+    sv = s.astype(rdt) if driver in ("gelsd", "gelss") else xp.zeros((0,), dtype=rdt)
+    rk = rank if driver != "gels" else xp.zeros((0,), dtype=np.int64)
     X = make(x[..., 0] if vec else x)
     resid = make(res)
     if _needs(A, B):
@@ -630,6 +703,7 @@ class LinalgCholeskyExBackward0(Node):
 
 
 def _chol_info(a):
+    """potrf's info per matrix (host arrays)."""
     from scipy.linalg import lapack  # noqa: PLC0415
 
     flat = a.reshape((-1,) + a.shape[-2:])
@@ -641,6 +715,18 @@ def _chol_info(a):
 
 
 def _chol_arrays(a):
+    xp = xp_of(a)
+    if xp is not np:
+        try:
+            low = xp.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            low = None
+        # cuSOLVER's potrf doesn't raise: where it stops, the diagonal holds the non-positive pivot
+        if low is not None:
+            d = xp.diagonal(low, axis1=-2, axis2=-1).real
+            if bool((d > 0).all() & xp.isfinite(low).all()):
+                return low, None
+        return _on_host(_chol_arrays, a)
     try:
         return np.linalg.cholesky(a), None
     except np.linalg.LinAlgError:
@@ -655,12 +741,13 @@ def _chol_arrays(a):
 def _cholesky_impl(A, upper, opname, check, node_cls=LinalgCholeskyExBackward0):
     a = _square_fp(A, opname)
     low, info = _chol_arrays(a)
+    xp = xp_of(a)
     if info is None:
-        info = np.zeros(a.shape[:-2], dtype=np.int32)
+        info = xp.zeros(a.shape[:-2], dtype=np.int32)
     elif check:
         _raise_first(info, _chol_msg, opname, a.ndim > 2)
     r = _swap(low).conj() if upper else low
-    out = make(np.ascontiguousarray(r))
+    out = make(xp.ascontiguousarray(r))
     if _needs(A):
         node = node_cls()
         node.upper = upper
@@ -724,7 +811,7 @@ class LinalgQrBackward0(Node):
         gA = solve_triangular(R.narrow(-1, 0, m).mH, gA, upper=False, left=False)
         from ._ops import joining as _j  # noqa: PLC0415
 
-        zeros = make(np.zeros(R.shape[:-1] + (n - m,), dtype=R._data.dtype))
+        zeros = make(xp_of(R._data).zeros(R.shape[:-1] + (n - m,), dtype=R._data.dtype))
         gA = _j.cat([gA, zeros], -1)
         if gR is not None:
             gA = gA + Q @ gR
@@ -749,12 +836,13 @@ def _qr_impl(A, mode, opname, rt):
     _check_matrix(A, opname)
     _check_fp(A, opname)
     a = A._data
+    xp = xp_of(a)
     if mode == "r":
-        r = np.linalg.qr(a, mode="r") if a.size else np.zeros(a.shape[:-2] + (0, a.shape[-1]), a.dtype)
-        q = np.zeros((0,), dtype=a.dtype)
+        r = xp.linalg.qr(a, mode="r") if a.size else xp.zeros(a.shape[:-2] + (0, a.shape[-1]), a.dtype)
+        q = xp.zeros((0,), dtype=a.dtype)
     else:
-        q, r = _np_qr(a, mode)
-    Q, R = make(np.ascontiguousarray(q)), make(np.ascontiguousarray(r))
+        q, r = _qr_arrays(a, mode)
+    Q, R = make(xp.ascontiguousarray(q)), make(xp.ascontiguousarray(r))
     if _needs(A):
         node = LinalgQrBackward0()
         node.mode = mode
@@ -763,15 +851,16 @@ def _qr_impl(A, mode, opname, rt):
     return rt(Q, R)
 
 
-def _np_qr(a, mode):
+def _qr_arrays(a, mode):
     m, n = a.shape[-2:]
+    xp = xp_of(a)
     if a.size == 0:
         k = m if mode == "complete" else min(m, n)
-        q = np.zeros(a.shape[:-2] + (m, k), a.dtype)
+        q = xp.zeros(a.shape[:-2] + (m, k), a.dtype)
         if k:
-            q[..., np.arange(k), np.arange(k)] = 1
-        return q, np.zeros(a.shape[:-2] + (k, n), a.dtype)
-    return np.linalg.qr(a, mode=mode)
+            q[..., xp.arange(k), xp.arange(k)] = 1
+        return q, xp.zeros(a.shape[:-2] + (k, n), a.dtype)
+    return xp.linalg.qr(a, mode=mode)
 
 
 def qr(A, mode="reduced", *, out=None):
@@ -802,14 +891,14 @@ def _svd_backward(gU, gS, gVh, U, S, Vh):
 
         iu = _c.imag(UhgU.diagonal(0, -2, -1))._data if UhgU is not None else 0
         iv = _c.imag(VhgV.diagonal(0, -2, -1))._data if VhgV is not None else 0
-        if not np.allclose(iu, -np.asarray(iv), rtol=1e-2, atol=1e-2):
+        if not _allclose(iu, -iv, 1e-2, 1e-2):
             raise RuntimeError(
                 "svd_backward: The singular vectors in the complex case are specified up to multiplication by "
                 "e^{i phi}. The specified loss function depends on this phase term, making it ill-defined."
             )
     S2 = S * S
     k = S.shape[-1]
-    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, S._data.dtype)
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, S._data.dtype, S)
     if UhgU is not None and VhgV is not None:
         ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
     elif UhgU is not None:
@@ -848,16 +937,17 @@ class LinalgSvdBackward0(Node):
 
 def _svd_arrays(a, full):
     m, n = a.shape[-2:]
+    xp = xp_of(a)
     if a.size == 0:
         k = min(m, n)
         ku, kv = (m, n) if full else (k, k)
-        u = np.zeros(a.shape[:-2] + (m, ku), a.dtype)
-        vh = np.zeros(a.shape[:-2] + (kv, n), a.dtype)
+        u = xp.zeros(a.shape[:-2] + (m, ku), a.dtype)
+        vh = xp.zeros(a.shape[:-2] + (kv, n), a.dtype)
         if full:
-            u[..., np.arange(m), np.arange(m)] = 1
-            vh[..., np.arange(n), np.arange(n)] = 1
-        return u, np.zeros(a.shape[:-2] + (k,), _real_dtype(a.dtype)), vh
-    return np.linalg.svd(a, full_matrices=full)
+            u[..., xp.arange(m), xp.arange(m)] = 1
+            vh[..., xp.arange(n), xp.arange(n)] = 1
+        return u, xp.zeros(a.shape[:-2] + (k,), _real_dtype(a.dtype)), vh
+    return xp.linalg.svd(a, full_matrices=full)
 
 
 def _svd_impl(A, full, opname):
@@ -865,7 +955,8 @@ def _svd_impl(A, full, opname):
     _check_matrix(A, opname)
     _check_fp(A, opname)
     u, s, vh = _svd_arrays(A._data, full)
-    U, S, Vh = make(np.ascontiguousarray(u)), make(s), make(np.ascontiguousarray(vh))
+    xp = xp_of(u)
+    U, S, Vh = make(xp.ascontiguousarray(u)), make(s), make(xp.ascontiguousarray(vh))
     if _needs(A):
         node = LinalgSvdBackward0()
         node.full = full
@@ -891,9 +982,10 @@ def svdvals(A, *, driver=None, out=None):
     _check_fp(A, opname)
     a = A._data
     if not _needs(A):
+        xp = xp_of(a)
         if a.size == 0:
-            return make(np.zeros(a.shape[:-2] + (min(a.shape[-2:]),), _real_dtype(a.dtype)))
-        return _arith._out(make(np.linalg.svd(a, compute_uv=False)), out)
+            return make(xp.zeros(a.shape[:-2] + (min(a.shape[-2:]),), _real_dtype(a.dtype)))
+        return _arith._out(make(xp.linalg.svd(a, compute_uv=False)), out)
     return _svd_impl(A, False, opname)[1]
 
 
@@ -913,7 +1005,7 @@ def _eig_backward(gL, gV, L, V, hermitian):
         _c = _cx()
 
         im = _c.imag(diag)._data
-        if not np.allclose(im, 0, rtol=1e-2, atol=1e-2):
+        if not _allclose(im, 0, 1e-2, 1e-2):
             raise RuntimeError(
                 ("linalg_eigh_backward" if hermitian else "linalg_eig_backward")
                 + ": The eigenvectors in the complex case are specified up to multiplication by e^{i phi}. The "
@@ -927,7 +1019,7 @@ def _eig_backward(gL, gV, L, V, hermitian):
         VhgV = VhgV - V.mH @ (V * _c.real(diag).unsqueeze(-2))
     Lc = _arith.conj(L)
     n = L.shape[-1]
-    Ec = Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + _eye(n, L._data.dtype)
+    Ec = Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + _eye(n, L._data.dtype, L)
     ret = VhgV / Ec
     if gL is not None:
         ret = ret - ret.diagonal(0, -2, -1).diag_embed() + gL.to(ret.dtype).diag_embed()
@@ -948,6 +1040,7 @@ class LinalgEigBackward0(Node):
 
 
 def _eig_arrays(a):
+    """Host arrays: LAPACK's geev (torch's CUDA eig runs on the host too, with the same ordering)."""
     cdt = _complex_dtype(a.dtype)
     if a.size == 0:
         return np.zeros(a.shape[:-1], cdt), np.zeros(a.shape, cdt)
@@ -965,7 +1058,7 @@ def eig(A, *, out=None):
     if a.dtype.kind not in "fc":
         raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(a.dtype)}")
     _square_fp(A, opname)
-    w, v = _eig_arrays(a)
+    w, v = _on_host(_eig_arrays, a)
     L, V = make(w), make(v)
     if _needs(A):
         node = LinalgEigBackward0()
@@ -987,9 +1080,14 @@ def eigvals(A, *, out=None):
     _square_fp(A, opname)
     if _needs(A):
         return eig(A).eigenvalues
+    return make(_on_host(_eigvals_arrays, a))
+
+
+def _eigvals_arrays(a):
+    """Host arrays: LAPACK's geev without vectors."""
     if a.size == 0:
-        return make(np.zeros(a.shape[:-1], _complex_dtype(a.dtype)))
-    return make(np.linalg.eigvals(a).astype(_complex_dtype(a.dtype), copy=False))
+        return np.zeros(a.shape[:-1], _complex_dtype(a.dtype))
+    return np.linalg.eigvals(a).astype(_complex_dtype(a.dtype), copy=False)
 
 
 class LinalgEighBackward0(Node):
@@ -1004,12 +1102,13 @@ def _eigh_impl(A, UPLO, opname, vectors):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     a = _square_fp(A, opname)
     rdt = _real_dtype(a.dtype)
+    xp = xp_of(a)
     if a.size == 0:
-        w, v = np.zeros(a.shape[:-1], rdt), np.zeros(a.shape, a.dtype)
+        w, v = xp.zeros(a.shape[:-1], rdt), xp.zeros(a.shape, a.dtype)
     elif vectors or _needs(A):
-        w, v = np.linalg.eigh(a, UPLO=UPLO)
+        w, v = xp.linalg.eigh(a, UPLO=UPLO)
     else:
-        w, v = np.linalg.eigvalsh(a, UPLO=UPLO), None
+        w, v = xp.linalg.eigvalsh(a, UPLO=UPLO), None
     L = make(w.astype(rdt, copy=False))
     V = make(v) if v is not None else None
     if _needs(A):
@@ -1055,23 +1154,22 @@ class LinalgPinvBackward0(Node):
         return (_pinv_backward(g, P, A),)
 
 
-def _tol_array(x, dt):
+def _tol_array(x, dt, xp):
     if x is None:
         return None
-    if isinstance(x, Tensor):
-        return np.asarray(x._data, dtype=_real_dtype(dt))
-    return np.asarray(x, dtype=_real_dtype(dt))
+    return xp.asarray(x._data if isinstance(x, Tensor) else x, dtype=_real_dtype(dt))
 
 
 def _cutoff(s_max, m, n, dt, atol, rtol):
-    """torch's max(atol, rtol * sigma_max) with its defaults."""
-    a = _tol_array(atol, dt)
-    r = _tol_array(rtol, dt)
+    """torch's max(atol, rtol * sigma_max) with its defaults, on s_max's device."""
+    xp = xp_of(s_max)
+    a = _tol_array(atol, dt, xp)
+    r = _tol_array(rtol, dt, xp)
     if r is None:
-        r = np.asarray(_eps(dt) * max(m, n) if a is None or not np.any(a > 0) else 0.0, dtype=_real_dtype(dt))
+        r = xp.asarray(_eps(dt) * max(m, n) if a is None or not bool((a > 0).any()) else 0.0, dtype=_real_dtype(dt))
     if a is None:
-        a = np.zeros((), dtype=_real_dtype(dt))
-    return np.maximum(a[..., None] if a.ndim else a, (r[..., None] if r.ndim else r) * s_max)
+        a = xp.zeros((), dtype=_real_dtype(dt))
+    return xp.maximum(a[..., None] if a.ndim else a, (r[..., None] if r.ndim else r) * s_max)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None, rcond=None):
@@ -1087,22 +1185,23 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None, rcond=None):
     if rcond is not None:
         rtol = rcond
     m, n = a.shape[-2:]
+    xp = xp_of(a)
     if a.size == 0:
-        r = np.zeros(a.shape[:-2] + (n, m), a.dtype)
+        r = xp.zeros(a.shape[:-2] + (n, m), a.dtype)
     elif hermitian:
-        w, v = np.linalg.eigh(a)
-        aw = np.abs(w)
+        w, v = xp.linalg.eigh(a)
+        aw = abs(w)
         cut = _cutoff(aw.max(-1, keepdims=True), m, n, a.dtype, atol, rtol)
         keep = aw > cut
-        winv = np.where(keep, 1 / np.where(keep, w, 1), 0).astype(_real_dtype(a.dtype))
-        r = np.matmul(v * winv[..., None, :], _swap(v).conj())
+        winv = xp.where(keep, 1 / xp.where(keep, w, 1), 0).astype(_real_dtype(a.dtype))
+        r = xp.matmul(v * winv[..., None, :], _swap(v).conj())
     else:
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
         cut = _cutoff(s[..., :1], m, n, a.dtype, atol, rtol)
         keep = s > cut
-        sinv = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(s.dtype)
-        r = np.matmul(_swap(vh).conj() * sinv[..., None, :], _swap(u).conj())
-    out_ = make(np.ascontiguousarray(r.astype(a.dtype, copy=False)))
+        sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(s.dtype)
+        r = xp.matmul(_swap(vh).conj() * sinv[..., None, :], _swap(u).conj())
+    out_ = make(xp.ascontiguousarray(r.astype(a.dtype, copy=False)))
     if _needs(A):
         node = LinalgPinvBackward0()
         attach(out_, node, (A,))
@@ -1122,11 +1221,12 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     if tol is not None:
         atol, rtol = tol, 0.0
     m, n = a.shape[-2:]
+    xp = xp_of(a)
     if a.size == 0:
-        return make(np.zeros(a.shape[:-2], np.int64))
-    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+        return make(xp.zeros(a.shape[:-2], np.int64))
+    s = abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
     cut = _cutoff(s.max(-1, keepdims=True), m, n, a.dtype, atol, rtol)
-    return make(arr(np.sum(s > cut, axis=-1).astype(np.int64)))
+    return make(arr((s > cut).sum(axis=-1).astype(np.int64)))
 
 
 # -- matrix functions -----------------------------------------------------------------------
@@ -1141,7 +1241,8 @@ def matrix_power(A, n, *, out=None):
     if n == 0:
         from ._ops import convert as _cv  # noqa: PLC0415
 
-        eye = make(np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy())
+        xp = xp_of(A._data)
+        eye = make(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy())
         z = _cv.clone(A * 0) if _needs(A) else eye
         if _needs(A):
             z = z.copy_(eye)
@@ -1180,7 +1281,7 @@ def _matrix_exp_adjoint(A, g):
 
     Ah = A.mH
     n = A.shape[-1]
-    z = make(np.zeros(A.shape, dtype=np.result_type(A._data.dtype, g._data.dtype)))
+    z = make(xp_of(A._data).zeros(A.shape, dtype=np.result_type(A._data.dtype, g._data.dtype)))
     top = _j.cat([Ah, g.to(z.dtype)], -1)
     bot = _j.cat([z, Ah.to(z.dtype)], -1)
     big = _j.cat([top, bot], -2)
@@ -1188,6 +1289,7 @@ def _matrix_exp_adjoint(A, g):
 
 
 def _expm(a):
+    """Host arrays: SciPy's batched expm."""
     import scipy.linalg as sl  # noqa: PLC0415
 
     if a.size == 0:
@@ -1198,9 +1300,9 @@ def _expm(a):
 
 
 def matrix_exp(A):
-    """Matches `torch.linalg.matrix_exp` (SciPy's batched expm)."""
+    """Matches `torch.linalg.matrix_exp` (SciPy's batched expm, on the host for device tensors)."""
     a = _square_fp(A, "linalg.matrix_exp")
-    out = make(_expm(a))
+    out = make(_on_host(_expm, a))
     if _needs(A):
         node = LinalgMatrixExpBackward0()
         attach(out, node, (A,))
@@ -1304,10 +1406,11 @@ def householder_product(A, tau, *, out=None):
     _check_fp(A, opname)
     if tau.dtype != A.dtype:
         raise RuntimeError(f"{opname}: tau dtype {tau.dtype} does not match input dtype {A.dtype}")
-    eye = np.eye(m, n, dtype=a.dtype)
-    strict = make(np.tril(np.ones((m, n), dtype=a.dtype), -1))
+    xp = xp_of(a)
+    eye = xp.eye(m, n, dtype=a.dtype)
+    strict = make(xp.tril(xp.ones((m, n), dtype=a.dtype), -1))
     V = A * strict + make(eye)
-    Q = make(np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy())
+    Q = make(xp.broadcast_to(eye, a.shape).copy())
     for i in range(k - 1, -1, -1):
         v = V.narrow(-1, i, 1)
         t = tau.narrow(-1, i, 1).unsqueeze(-1)
@@ -1319,26 +1422,37 @@ def householder_product(A, tau, *, out=None):
 
 
 def _lu_arrays(a):
-    """scipy's batched getrf: (LU, 1-based int32 pivots)."""
+    """(LU, 1-based int32 pivots, info) on a's device; CuPy has no batched getrf, so this is `_on_host`."""
+    return _on_host(_lu_host, a)
+
+
+def _lu_host(a):
+    """Host arrays: SciPy's batched getrf, and getrf's info (1-based index of the first zero pivot, or 0)."""
     import scipy.linalg as sl  # noqa: PLC0415
 
     m, n = a.shape[-2:]
+    k = min(m, n)
     if a.size == 0:
-        return a.copy(), np.ones(a.shape[:-2] + (min(m, n),), np.int32) * np.arange(1, min(m, n) + 1, dtype=np.int32)
+        piv = np.ones(a.shape[:-2] + (k,), np.int32) * np.arange(1, k + 1, dtype=np.int32)
+        return a.copy(), piv, np.zeros(a.shape[:-2], np.int32)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         lu_, piv = sl.lu_factor(a, check_finite=False)
-    return np.asarray(lu_, dtype=a.dtype), (np.asarray(piv) + 1).astype(np.int32)
+    lu_ = np.asarray(lu_, dtype=a.dtype)
+    d = np.diagonal(lu_, axis1=-2, axis2=-1)[..., :k] == 0
+    info = np.where(d.any(-1), d.argmax(-1) + 1, 0).astype(np.int32)
+    return lu_, (np.asarray(piv) + 1).astype(np.int32), info
 
 
 def _perm_from_pivots(piv, m):
     """Row permutation perm (A[perm] = L U) from LAPACK pivots, vectorised over the batch."""
+    xp = xp_of(piv)
     batch = piv.shape[:-1]
     k = piv.shape[-1]
     p0 = piv.reshape(-1, k).astype(np.int64) - 1
     nb = p0.shape[0]
-    perm = np.broadcast_to(np.arange(m), (nb, m)).copy()
-    rows = np.arange(nb)
+    perm = xp.broadcast_to(xp.arange(m), (nb, m)).copy()
+    rows = xp.arange(nb)
     for i in range(k):
         j = p0[:, i]
         pi = perm[rows, i].copy()
@@ -1350,17 +1464,17 @@ def _perm_from_pivots(piv, m):
 def _P_from_perm(perm, dt):
     """P with A = P L U: P[perm[i], i] = 1."""
     m = perm.shape[-1]
-    P = np.zeros(perm.shape + (m,), dtype=dt)
-    np.put_along_axis(P, perm[..., :, None], 1, axis=-1)  # P^T rows
-    return _swap(P).copy()
+    Pt = (perm[..., :, None] == xp_of(perm).arange(m)).astype(dt)  # P^T: row i has its 1 at perm[i]
+    return _swap(Pt).copy()
 
 
 def _unpack_arrays(lu_, piv):
     m, n = lu_.shape[-2:]
     k = min(m, n)
-    L = np.tril(lu_[..., :, :k], -1)
-    L[..., np.arange(k), np.arange(k)] = 1
-    U = np.triu(lu_[..., :k, :])
+    xp = xp_of(lu_)
+    L = xp.tril(lu_[..., :, :k], -1)
+    L[..., xp.arange(k), xp.arange(k)] = 1
+    U = xp.triu(lu_[..., :k, :])
     P = _P_from_perm(_perm_from_pivots(piv, m), lu_.dtype)
     return P, L, U
 
@@ -1389,7 +1503,7 @@ def _lu_backward(gL, gU, P, L, U):
             gA = _j.cat([gA + gU.narrow(-1, 0, k).triu(), gU.narrow(-1, k, n - k)], -1)
         gA = solve_triangular(L.mH, gA, upper=True, left=True, unitriangular=True)
         if gU is None:
-            gA = _j.cat([gA, make(np.zeros(U.shape[:-2] + (k, n - k), U._data.dtype))], -1)
+            gA = _j.cat([gA, make(xp_of(U._data).zeros(U.shape[:-2] + (k, n - k), U._data.dtype))], -1)
         return P @ gA
     L1 = L.narrow(-2, 0, k)
     gA = (gU @ U.mH) if gU is not None else None
@@ -1401,7 +1515,7 @@ def _lu_backward(gL, gU, P, L, U):
         gA = _j.cat([gA + gL.narrow(-2, 0, k).tril(-1), gL.narrow(-2, k, m - k)], -2)
     gA = solve_triangular(U.mH, gA, upper=False, left=False)
     if gL is None:
-        gA = _j.cat([gA, make(np.zeros(L.shape[:-2] + (m - k, k), L._data.dtype))], -2)
+        gA = _j.cat([gA, make(xp_of(L._data).zeros(L.shape[:-2] + (m - k, k), L._data.dtype))], -2)
     return P @ gA
 
 
@@ -1411,7 +1525,7 @@ class LinalgLuFactorExBackward0(Node):
         P = make(_unpack_arrays(LU._data, self.piv)[0])
         m, n = LU.shape[-2:]
         k = min(m, n)
-        Lt = LU.narrow(-1, 0, k).tril(-1) + make(np.eye(m, k, dtype=LU._data.dtype))
+        Lt = LU.narrow(-1, 0, k).tril(-1) + make(xp_of(LU._data).eye(m, k, dtype=LU._data.dtype))
         Ut = LU.narrow(-2, 0, k).triu()
         gL = gLU.narrow(-1, 0, k).tril(-1)
         gU = gLU.narrow(-2, 0, k).triu()
@@ -1429,10 +1543,7 @@ def _lu_factor_impl(A, pivot, opname):
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{scalar_type_name(a.dtype)}'")
     if not pivot:
         raise RuntimeError(f"{opname}: LU without pivoting is not implemented on the CPU")
-    lu_, piv = _lu_arrays(a)
-    k = min(a.shape[-2:])
-    d = np.diagonal(lu_, axis1=-2, axis2=-1)[..., :k] == 0
-    info = np.where(d.any(-1), d.argmax(-1) + 1, 0).astype(np.int32)
+    lu_, piv, info = _lu_arrays(a)
     LU = make(lu_)
     if _needs(A):
         node = LinalgLuFactorExBackward0()
@@ -1453,7 +1564,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
 def lu_factor(A, *, pivot=True, out=None):
     """Matches `torch.linalg.lu_factor`: (LU, pivots); an exactly singular matrix is an error."""
     LU, piv, info = _lu_factor_impl(A, pivot, "torch.linalg.lu_factor")
-    flat = info._data.reshape(-1)
+    flat = _host(info._data).reshape(-1)
     bad = np.flatnonzero(flat)
     if bad.size:
         i = int(bad[0])
@@ -1482,7 +1593,7 @@ def lu(A, *, pivot=True, out=None):
     _check_fp(A, opname)
     if not pivot:
         raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU")
-    lu_, piv = _lu_arrays(A._data)
+    lu_, piv, _ = _lu_arrays(A._data)
     p, l_, u = _unpack_arrays(lu_, piv)
     P, L, U = make(p), make(l_), make(u)
     if _needs(A):
@@ -1498,7 +1609,7 @@ class LinalgLuSolveBackward0(Node):
         left, adjoint = self.left, self.adjoint
         P = make(_unpack_arrays(LU._data, self.piv)[0])
         n = LU.shape[-1]
-        L = LU.tril(-1) + _eye(n, LU._data.dtype)
+        L = LU.tril(-1) + _eye(n, LU._data.dtype, LU)
         U = LU.triu()
         gB = lu_solve(LU, make(self.piv), g, left=left, adjoint=not adjoint)
         gLU = None
@@ -1530,9 +1641,10 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
             f"{opname}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
             f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})"
         )
-    piv = np.asarray(pivots._data, dtype=np.int32)
+    piv = pivots._data.astype(np.int32, copy=False)
     p, l_, u = _unpack_arrays(lu_, piv)
-    a = np.matmul(p, np.matmul(l_, u))
+    xp = xp_of(lu_)
+    a = xp.matmul(p, xp.matmul(l_, u))
     if adjoint:
         a = _swap(a).conj()
     x, _ = _solve_arrays(a, b, left)
@@ -1597,7 +1709,7 @@ def vander(x, *, N=None):
     if N <= 1:
         raise RuntimeError("N must be greater than 1.")
     xx = x.to(D.FROM_NP[_vander_dtype(x)]) if x._data.dtype == np.bool_ else x
-    ones = make(np.ones(x.shape + (1,), dtype=xx._data.dtype))
+    ones = make(xp_of(xx._data).ones(x.shape + (1,), dtype=xx._data.dtype))
     pw = xx.unsqueeze(-1).expand(*x.shape, N - 1).cumprod(-1)
     return _j.cat([ones, pw], -1)
 

@@ -1,12 +1,14 @@
-"""ember.special: torch.special's functions. Forward values come from NumPy / scipy.special (computed in the
-input's dtype: float32 stays float32; half/bfloat16 go through float32; integers give the default float dtype);
-gradients follow torch's derivatives.yaml, written with ember ops so higher-order gradients work."""
+"""ember.special: torch.special's functions. Forward values come from scipy.special on the CPU and
+cupyx.scipy.special on CUDA (computed in the input's dtype: float32 stays float32; half/bfloat16 go through
+float32; integers give the default float dtype); what cupyx lacks (airy) goes through `_on_host`. Gradients
+follow torch's derivatives.yaml, written with ember ops so higher-order gradients work."""
 
 import math
 
 import numpy as np
 
 from . import _dtype as D
+from ._backend import xp_of
 from ._ops import binary as _B
 from ._ops import pointwise as _P
 from ._ops import reduction as _R
@@ -60,15 +62,40 @@ __all__ = [
 ]
 
 _SC = None
+_CUPYX_SC = None
 
 
-def _sc():
-    global _SC
-    if _SC is None:
-        import scipy.special  # noqa: PLC0415
+def _sc(a):
+    """The special-function module for array `a`: scipy.special, or cupyx.scipy.special for a device array."""
+    global _SC, _CUPYX_SC
+    if type(a) is np.ndarray or isinstance(a, np.generic):
+        if _SC is None:
+            import scipy.special  # noqa: PLC0415
 
-        _SC = scipy.special
-    return _SC
+            _SC = scipy.special
+        return _SC
+    if _CUPYX_SC is None:
+        xp_of(a)  # CuPy is importable (or the error that says why not)
+        import cupyx.scipy.special  # noqa: PLC0415
+
+        _CUPYX_SC = cupyx.scipy.special
+    return _CUPYX_SC
+
+
+def _on_host(fn, a):
+    """`fn(a)` computed with scipy.special on the host, for what cupyx.scipy.special lacks: a device array is
+    copied to the host (which synchronizes with the device) and the result is copied back to its device."""
+    if type(a) is np.ndarray or isinstance(a, np.generic):
+        return fn(a)
+    from ._backend import device_of, to_device  # noqa: PLC0415
+    from ._device import CPU  # noqa: PLC0415
+
+    return to_device(np.asarray(fn(to_device(a, CPU))), device_of(a))
+
+
+def _is_array(v):
+    """An operand array from binary_arrays (a host or device ndarray), not a weak Python/NumPy scalar."""
+    return not isinstance(v, (int, float, complex, np.generic))
 
 
 _SQRT_2PI = math.sqrt(2 * math.pi)
@@ -96,7 +123,7 @@ def _compute(fn, d, *more):
     """fn on `d` (and more arrays/scalars), in float32 for half/bfloat16, cast back to d's dtype."""
     work = d if d.dtype.itemsize >= 4 or d.dtype.kind == "c" else d.astype(np.float32)
     with np.errstate(all="ignore"):
-        r = np.asarray(fn(work, *more))
+        r = fn(work, *more)
     return r.astype(d.dtype, copy=False)
 
 
@@ -115,14 +142,15 @@ def _binary(a, b, fname, fn, node_cls):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"special_{fname}(): expected at least one Tensor argument")
     x, y = binary_arrays(a, b, fname)
-    ref = x if isinstance(x, np.ndarray) else np.asarray(y)
+    ref = x if _is_array(x) else y
+    xp = xp_of(ref)
     if ref.dtype.kind in "biu":
         dt = D.get_default_dtype().np
-        x = np.asarray(x).astype(dt) if isinstance(x, np.ndarray) else x
-        y = np.asarray(y).astype(dt) if isinstance(y, np.ndarray) else y
-        ref = x if isinstance(x, np.ndarray) else y
-    xa = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=ref.dtype)
-    ya = y if isinstance(y, np.ndarray) else np.asarray(y, dtype=ref.dtype)
+        x = x.astype(dt) if _is_array(x) else x
+        y = y.astype(dt) if _is_array(y) else y
+        ref = x if _is_array(x) else y
+    xa = x if _is_array(x) else xp.asarray(x, dtype=ref.dtype)
+    ya = y if _is_array(y) else xp.asarray(y, dtype=ref.dtype)
     work = np.float32 if ref.dtype.itemsize < 4 else ref.dtype
     try:
         np.broadcast_shapes(xa.shape, ya.shape)
@@ -131,7 +159,7 @@ def _binary(a, b, fname, fn, node_cls):
 
         raise _shape_error(fname, a, b) from None
     with np.errstate(all="ignore"):
-        r = np.asarray(fn(xa.astype(work, copy=False), ya.astype(work, copy=False))).astype(ref.dtype, copy=False)
+        r = fn(xa.astype(work, copy=False), ya.astype(work, copy=False)).astype(ref.dtype, copy=False)
     out = make(arr(r))
     if node_cls is not None and GRAD.enabled and (requires_grad(a) or requires_grad(b)):
         node = node_cls()
@@ -145,7 +173,7 @@ def _operand(t, s, like):
     """A saved tensor operand, or the Python scalar it was (as a 0-dim tensor of like's dtype)."""
     if t is not None:
         return t
-    return make(np.asarray(s, dtype=like._data.dtype))
+    return make(xp_of(like._data).asarray(s, dtype=like._data.dtype))
 
 
 # -- functions ember already has (same behaviour as the top-level ops) -----------------------------
@@ -220,13 +248,13 @@ def gammaln(input, *, out=None):
 
 
 def _lgamma_fn(a):
-    r = _sc().gammaln(a)
-    return np.where(a == -np.inf, np.inf, r)  # torch: lgamma(-inf) = inf
+    r = _sc(a).gammaln(a)
+    return xp_of(a).where(a == -np.inf, np.inf, r)  # torch: lgamma(-inf) = inf
 
 
 def digamma(input, *, out=None):
     """Matches `torch.special.digamma` (= torch.digamma)."""
-    return _out(_unary(input, "digamma", lambda a: _sc().psi(a), DigammaBackward0), out)
+    return _out(_unary(input, "digamma", lambda a: _sc(a).psi(a), DigammaBackward0), out)
 
 
 psi = digamma
@@ -242,13 +270,19 @@ def polygamma(n, input, *, out=None):
         return digamma(input, out=out)
     _check(input, "polygamma", "self", 2)
     d = _float_array(input._data)
-    res = make(arr(_compute(lambda a: _sc().polygamma(n, a), d)))
+    res = make(arr(_compute(lambda a: _polygamma(n, a), d)))
     if GRAD.enabled and input._requires_grad:
         node = PolygammaBackward0()
         node.n = n
         attach(res, node, (None, input))
         node.save(input, None)
     return _out(res, out)
+
+
+def _polygamma(n, a):
+    if type(a) is np.ndarray or isinstance(a, np.generic):
+        return _sc(a).polygamma(n, a)
+    return _sc(a).polygamma(xp_of(a).asarray(n), a)  # cupyx broadcasts n with a: it takes an array
 
 
 class MvlgammaBackward0(Node):
@@ -270,8 +304,8 @@ def multigammaln(input, p, *, out=None):
     d = _float_array(input._data)
 
     def fn(a):
-        js = np.arange(p, dtype=a.dtype) / a.dtype.type(2)
-        r = _sc().gammaln(a[..., None] - js).sum(-1)
+        js = xp_of(a).arange(p, dtype=a.dtype) / a.dtype.type(2)
+        r = _sc(a).gammaln(a[..., None] - js).sum(-1)
         return r + a.dtype.type(p * (p - 1) / 4.0 * math.log(math.pi))
 
     res = make(arr(_compute(fn, d)))
@@ -307,14 +341,14 @@ def gammainc(input, other, *, out=None):
     """Matches `torch.special.gammainc` (= torch.igamma, the regularized lower incomplete gamma)."""
     _check(input, "gammainc")
     _check(other, "gammainc", "other", 2)
-    return _out(_binary(input, other, "gammainc", lambda a, b: _sc().gammainc(a, b), IgammaBackward0), out)
+    return _out(_binary(input, other, "gammainc", lambda a, b: _sc(a).gammainc(a, b), IgammaBackward0), out)
 
 
 def gammaincc(input, other, *, out=None):
     """Matches `torch.special.gammaincc` (= torch.igammac, the regularized upper incomplete gamma)."""
     _check(input, "gammaincc")
     _check(other, "gammaincc", "other", 2)
-    return _out(_binary(input, other, "gammaincc", lambda a, b: _sc().gammaincc(a, b), IgammacBackward0), out)
+    return _out(_binary(input, other, "gammaincc", lambda a, b: _sc(a).gammaincc(a, b), IgammacBackward0), out)
 
 
 # -- error function family --------------------------------------------------------------------
@@ -340,17 +374,17 @@ class SpecialNdtriBackward0(Node):
 
 def erfcx(input, *, out=None):
     """Matches `torch.special.erfcx`: exp(x^2) * erfc(x)."""
-    return _out(_unary(input, "erfcx", lambda a: _sc().erfcx(a), SpecialErfcxBackward0, save_out=True), out)
+    return _out(_unary(input, "erfcx", lambda a: _sc(a).erfcx(a), SpecialErfcxBackward0, save_out=True), out)
 
 
 def log_ndtr(input, *, out=None):
     """Matches `torch.special.log_ndtr`."""
-    return _out(_unary(input, "log_ndtr", lambda a: _sc().log_ndtr(a), SpecialLogNdtrBackward0, save_out=True), out)
+    return _out(_unary(input, "log_ndtr", lambda a: _sc(a).log_ndtr(a), SpecialLogNdtrBackward0, save_out=True), out)
 
 
 def ndtri(input, *, out=None):
     """Matches `torch.special.ndtri`."""
-    return _out(_unary(input, "ndtri", lambda a: _sc().ndtri(a), SpecialNdtriBackward0, save_out=True), out)
+    return _out(_unary(input, "ndtri", lambda a: _sc(a).ndtri(a), SpecialNdtriBackward0, save_out=True), out)
 
 
 def ndtr(input, *, out=None):
@@ -379,7 +413,7 @@ class SpecialI0EBackward0(Node):
 
 def _safe(x):
     eps = float(np.finfo(x._data.dtype).eps)
-    tiny = np.abs(x._data) <= eps
+    tiny = abs(x._data) <= eps
     return tiny, _P._where(tiny, eps, x)
 
 
@@ -399,22 +433,22 @@ class SpecialI1EBackward0(Node):
 
 def i0(input, *, out=None):
     """Matches `torch.special.i0` (= torch.i0)."""
-    return _out(_unary(input, "i0", lambda a: _sc().i0(a), I0Backward0), out)
+    return _out(_unary(input, "i0", lambda a: _sc(a).i0(a), I0Backward0), out)
 
 
 def i0e(input, *, out=None):
     """Matches `torch.special.i0e`."""
-    return _out(_unary(input, "i0e", lambda a: _sc().i0e(a), SpecialI0EBackward0, save_out=True), out)
+    return _out(_unary(input, "i0e", lambda a: _sc(a).i0e(a), SpecialI0EBackward0, save_out=True), out)
 
 
 def i1(input, *, out=None):
     """Matches `torch.special.i1`."""
-    return _out(_unary(input, "i1", lambda a: _sc().i1(a), SpecialI1Backward0, save_out=True), out)
+    return _out(_unary(input, "i1", lambda a: _sc(a).i1(a), SpecialI1Backward0, save_out=True), out)
 
 
 def i1e(input, *, out=None):
     """Matches `torch.special.i1e`."""
-    return _out(_unary(input, "i1e", lambda a: _sc().i1e(a), SpecialI1EBackward0, save_out=True), out)
+    return _out(_unary(input, "i1e", lambda a: _sc(a).i1e(a), SpecialI1EBackward0, save_out=True), out)
 
 
 def _nograd(name, fn):
@@ -429,23 +463,24 @@ def _nograd(name, fn):
 
 
 def _spherical_j0(a):
+    xp = xp_of(a)
     with np.errstate(all="ignore"):
-        r = np.sin(a) / a
-    return np.where(a == 0, 1.0, np.where(np.isinf(a), 0.0, r))
+        r = xp.sin(a) / a
+    return xp.where(a == 0, 1.0, xp.where(xp.isinf(a), 0.0, r))
 
 
-bessel_j0 = _nograd("bessel_j0", lambda a: _sc().j0(a))
-bessel_j1 = _nograd("bessel_j1", lambda a: _sc().j1(a))
-bessel_y0 = _nograd("bessel_y0", lambda a: _sc().y0(a))
-bessel_y1 = _nograd("bessel_y1", lambda a: _sc().y1(a))
-modified_bessel_i0 = _nograd("modified_bessel_i0", lambda a: _sc().i0(a))
-modified_bessel_i1 = _nograd("modified_bessel_i1", lambda a: _sc().i1(a))
-modified_bessel_k0 = _nograd("modified_bessel_k0", lambda a: _sc().k0(a))
-modified_bessel_k1 = _nograd("modified_bessel_k1", lambda a: _sc().k1(a))
-scaled_modified_bessel_k0 = _nograd("scaled_modified_bessel_k0", lambda a: _sc().k0e(a))
-scaled_modified_bessel_k1 = _nograd("scaled_modified_bessel_k1", lambda a: _sc().k1e(a))
+bessel_j0 = _nograd("bessel_j0", lambda a: _sc(a).j0(a))
+bessel_j1 = _nograd("bessel_j1", lambda a: _sc(a).j1(a))
+bessel_y0 = _nograd("bessel_y0", lambda a: _sc(a).y0(a))
+bessel_y1 = _nograd("bessel_y1", lambda a: _sc(a).y1(a))
+modified_bessel_i0 = _nograd("modified_bessel_i0", lambda a: _sc(a).i0(a))
+modified_bessel_i1 = _nograd("modified_bessel_i1", lambda a: _sc(a).i1(a))
+modified_bessel_k0 = _nograd("modified_bessel_k0", lambda a: _sc(a).k0(a))
+modified_bessel_k1 = _nograd("modified_bessel_k1", lambda a: _sc(a).k1(a))
+scaled_modified_bessel_k0 = _nograd("scaled_modified_bessel_k0", lambda a: _sc(a).k0e(a))
+scaled_modified_bessel_k1 = _nograd("scaled_modified_bessel_k1", lambda a: _sc(a).k1e(a))
 spherical_bessel_j0 = _nograd("spherical_bessel_j0", _spherical_j0)
-airy_ai = _nograd("airy_ai", lambda a: _sc().airy(a)[0])
+airy_ai = _nograd("airy_ai", lambda a: _on_host(lambda h: _sc(h).airy(h)[0], a))  # cupyx has no airy
 
 
 # -- sinc, entr, xlog1py, zeta --------------------------------------------------------------------
@@ -461,9 +496,10 @@ class SincBackward0(Node):
 
 def _sinc_fn(a):
     p = a * a.dtype.type(math.pi)
+    xp = xp_of(a)
     with np.errstate(all="ignore"):
-        r = np.sin(p) / p
-    return np.where(a == 0, a.dtype.type(1), r)
+        r = xp.sin(p) / p
+    return xp.where(a == 0, a.dtype.type(1), r)
 
 
 def sinc(input, *, out=None):
@@ -479,7 +515,7 @@ class SpecialEntrBackward0(Node):
 
 def entr(input, *, out=None):
     """Matches `torch.special.entr`: -x log x (0 at 0, -inf below 0)."""
-    return _out(_unary(input, "entr", lambda a: _sc().entr(a), SpecialEntrBackward0), out)
+    return _out(_unary(input, "entr", lambda a: _sc(a).entr(a), SpecialEntrBackward0), out)
 
 
 class SpecialXlog1PyBackward0(Node):
@@ -511,8 +547,9 @@ class SpecialXlog1PyBackward2(SpecialXlog1PyBackward0):
 
 
 def _xlog1py_fn(x, y):
-    r = _sc().xlog1py(x, y)
-    return np.where(np.isnan(y), np.nan, r)
+    r = _sc(x).xlog1py(x, y)
+    xp = xp_of(x)
+    return xp.where(xp.isnan(y), np.nan, r)
 
 
 def xlog1py(input, other, *, out=None):
@@ -536,7 +573,7 @@ class SpecialZetaBackward0(Node):
 
 def zeta(input, other, *, out=None):
     """Matches `torch.special.zeta`: the Hurwitz zeta function."""
-    return _out(_binary(input, other, "zeta", lambda x, q: _sc().zeta(x, q), SpecialZetaBackward0), out)
+    return _out(_binary(input, other, "zeta", lambda x, q: _sc(x).zeta(x, q), SpecialZetaBackward0), out)
 
 
 def _out(res, out):
