@@ -18,13 +18,13 @@ def _impl(input, p, train, feature, alpha, inplace):
     if p == 0 or not train or input.numel() == 0:
         return input
     if p == 1:
-        z = ember.zeros((), dtype=input.dtype)
+        z = ember.zeros((), dtype=input.dtype, device=input.device)
         return input.mul_(z) if inplace else input * z
     if feature:
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-        noise = ember.empty(shape, dtype=input.dtype)
+        noise = ember.empty(shape, dtype=input.dtype, device=input.device)
     else:
         noise = ember.empty_like(input)
     with ember.no_grad():

@@ -603,7 +603,7 @@ def _rows(x):
     if x.ndim == 1:
         return x.reshape(1, -1)
     n, c = x.shape[0], x.shape[1]
-    return np.ascontiguousarray(x.reshape(n, c, -1).transpose(0, 2, 1)).reshape(-1, c)
+    return xp_of(x).ascontiguousarray(x.reshape(n, c, -1).transpose(0, 2, 1)).reshape(-1, c)
 
 
 def _unrows(g2, shape):
@@ -612,7 +612,7 @@ def _unrows(g2, shape):
     if len(shape) == 1:
         return g2.reshape(shape)
     n, c = shape[0], shape[1]
-    return np.ascontiguousarray(g2.reshape(n, -1, c).transpose(0, 2, 1)).reshape(shape)
+    return xp_of(g2).ascontiguousarray(g2.reshape(n, -1, c).transpose(0, 2, 1)).reshape(shape)
 
 
 def _rows_t(t):

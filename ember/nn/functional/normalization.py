@@ -574,11 +574,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     parts = []
     if lo:
         zshape[1] = lo
-        parts.append(ember.zeros(zshape, dtype=input.dtype))
+        parts.append(ember.zeros(zshape, dtype=input.dtype, device=input.device))
     parts.append(sq)
     if hi:
         zshape[1] = hi
-        parts.append(ember.zeros(zshape, dtype=input.dtype))
+        parts.append(ember.zeros(zshape, dtype=input.dtype, device=input.device))
     padded = ember.cat(parts, 1) if len(parts) > 1 else sq
     acc = padded.narrow(1, 0, C)
     for i in range(1, size):

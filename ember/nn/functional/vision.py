@@ -13,6 +13,7 @@ import numpy as np
 import ember
 
 from ..._autocast import AUTOCAST, autocast_call
+from ..._backend import device_of, to_device, xp_of
 from ..._ops._core import GRAD, Node, attach, make
 
 __all__ = [
@@ -43,9 +44,15 @@ def _bshape(w, axis, ndim):
     return w.reshape(s)
 
 
+def _dev(a, like):
+    """A host index/weight array moved to the device of `like` (itself on the CPU)."""
+    return a if a is None or type(like) is np.ndarray else to_device(a, device_of(like))
+
+
 def _gather_np(xd, axis, taps):
     out = None
     for idx, w in taps:
+        idx, w = _dev(idx, xd), _dev(w, xd)
         v = np.take(xd, idx, axis=axis)
         if w is not None:
             v = v * _bshape(w, axis, xd.ndim)
@@ -56,18 +63,20 @@ def _gather_np(xd, axis, taps):
 def _scatter_np(gd, axis, taps, n_in):
     shape = list(gd.shape)
     shape[axis] = n_in
-    out = np.zeros(shape, dtype=gd.dtype)
-    om = np.moveaxis(out, axis, 0)
+    xp = xp_of(gd)
+    out = xp.zeros(shape, dtype=gd.dtype)
+    om = xp.moveaxis(out, axis, 0)
     for idx, w in taps:
+        w = _dev(w, gd)
         c = gd if w is None else gd * _bshape(w, axis, gd.ndim)
         c = np.moveaxis(c, axis, 0)
         if idx.size == 0:
             continue
         if np.all(idx[1:] >= idx[:-1]):
             starts = np.concatenate(([0], np.flatnonzero(np.diff(idx)) + 1))
-            om[idx[starts]] += np.add.reduceat(c, starts, axis=0)
+            om[_dev(idx[starts], gd)] += xp.add.reduceat(c, _dev(starts, gd), axis=0)
         else:
-            np.add.at(om, idx, c)
+            xp.add.at(om, _dev(idx, gd), c)
     return out
 
 
@@ -135,7 +144,7 @@ def _constant_pad(x, pads, value):
         new_shape[ax] = m
         src[ax] = slice(max(0, -lo), n - max(0, -hi))
         dst[ax] = slice(max(0, lo), max(0, lo) + max(0, n - max(0, -lo) - max(0, -hi)))
-    out = np.full(new_shape, value, dtype=xd.dtype)
+    out = xp_of(xd).full(new_shape, value, dtype=xd.dtype)
     if all(s.start is None or s.start < s.stop for s in src):
         out[tuple(dst)] = xd[tuple(src)]
     res = make(out)
@@ -355,7 +364,7 @@ def interpolate(
         out = input
         for i in range(nd):
             ax = 2 + i
-            m = make(_area_matrix(input.shape[ax], out_size[i], dt))
+            m = make(to_device(_area_matrix(input.shape[ax], out_size[i], dt), input.device))
             out = (out.movedim(ax, -1) @ m.t()).movedim(-1, ax)
         return out
     name, kind = _INTERP[mode]
@@ -532,7 +541,7 @@ def affine_grid(theta, size, align_corners=None):
         raise ValueError(
             f"Expected a batch of affine matrices of size {N} for size {size}. Got torch.Size({list(theta.shape)})."
         )
-    b = make(base.reshape(1, -1, base.shape[-1]))
+    b = make(to_device(base.reshape(1, -1, base.shape[-1]), theta.device))
     grid = b @ theta.transpose(1, 2)
     return grid.reshape((N,) + out_sp + (len(out_sp),))
 
