@@ -203,7 +203,7 @@ def _device_try(fn, *args):
 
 def _allclose(a, b, rtol, atol):
     """np.allclose for host or device arrays (or Python scalars); synchronizes on a device."""
-    xp = next((xp_of(x) for x in (a, b) if hasattr(x, "ndim")), np)
+    xp = next((xp_of(x) for x in (a, b) if _is_device(x)), np)
     return bool(xp.allclose(xp.asarray(a), xp.asarray(b), rtol=rtol, atol=atol))
 
 

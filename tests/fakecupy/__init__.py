@@ -117,6 +117,13 @@ def _take(a, indices, axis=None, out=None):
     return a.take(indices, axis, out)
 
 
+def _solve(a, b):
+    """cupy.linalg.solve: no broadcasting of the batch dims (b is (M,) or (..., M, K) with a's batch)."""
+    if getattr(b, "ndim", 0) > 1 and getattr(a, "shape", ())[:-1] != b.shape[:-1]:
+        raise ValueError("a must have (..., M, M) shape and b must have (..., M, K) for multidimensional b")
+    return _core.function(np.linalg.solve, "solve")(a, b)
+
+
 def _wrapped_along(npfn, name):
     def f(arr, indices, *rest, **kwargs):
         axis = rest[0] if rest else kwargs.get("axis", -1)
@@ -223,7 +230,7 @@ def _build():
         if alias in NAMES["cupy"] and isinstance(getattr(cupy, alias), types.FunctionType):
             if getattr(cupy, alias).__name__ == alias and not hasattr(np, alias):
                 setattr(cupy, alias, getattr(cupy, target))
-    _fill(linalg, NAMES["cupy.linalg"], np.linalg, BORROWED.get("cupy.linalg", {}), {})
+    _fill(linalg, NAMES["cupy.linalg"], np.linalg, BORROWED.get("cupy.linalg", {}), {"solve": _solve})
     _fill(fft, NAMES["cupy.fft"], np.fft, {}, {"config": types.SimpleNamespace()})
     _fill(st, NAMES["cupy.lib.stride_tricks"], np.lib.stride_tricks, {}, {})
 
