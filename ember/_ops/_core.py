@@ -366,7 +366,7 @@ def inplace(self, result, node, inputs, opname):
                 old._grad_fn = self.grad_fn
                 old._output_nr = self._output_nr
             node._saved = tuple((old, 0) if s is not None and s[0] is self else s for s in saved)
-    if self._data.flags.writeable is False:
+    if type(data) is _ndarray and not data.flags.writeable:
         raise RuntimeError(f"{opname}: cannot write into a read-only tensor")
     xp_of(data).copyto(data, result, casting="unsafe")
     vc = _vc_of(self)

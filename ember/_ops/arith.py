@@ -17,6 +17,7 @@ from ._core import (
     new_node,
     quiet,
     requires_grad,
+    xp_of,
 )
 
 _ndarray = np.ndarray
@@ -336,21 +337,29 @@ class DivBackward2(Node):
         return (zeros_like(g) if self.needs(0) else None, zeros_like(g) if self.needs(1) else None)
 
 
+def _int_kind(x, y):
+    """Whether the division of x by y (arrays, or a weak scalar and an array) is an integer one."""
+    return (x.dtype if hasattr(x, "dtype") else y.dtype).kind in "iu"
+
+
+def _zero_divisor(y):
+    return bool((y == 0).any()) if hasattr(y, "dtype") else y == 0
+
+
 def _floor_div(x, y):
-    if x.dtype.kind in "iu" if hasattr(x, "dtype") else False:
-        if np.any(np.asarray(y) == 0):
-            raise RuntimeError("ZeroDivisionError")
+    if _int_kind(x, y) and _zero_divisor(y):
+        raise RuntimeError("ZeroDivisionError")
     return np.floor_divide(x, y)
 
 
 def _trunc_div(x, y):
-    if getattr(x, "dtype", None) is not None and x.dtype.kind in "iu":
-        if np.any(np.asarray(y) == 0):
+    if _int_kind(x, y):
+        if _zero_divisor(y):
             raise RuntimeError("ZeroDivisionError")
         q = np.floor_divide(x, y)
         r = np.remainder(x, y)
         # floor -> trunc: add one where the signs differ and the division is inexact
-        return q + ((r != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
+        return q + ((r != 0) & ((x < 0) != (y < 0)))
     return np.trunc(np.true_divide(x, y))
 
 
@@ -457,16 +466,20 @@ def _out(res, out):
             f"{res._grad_fn.name() if res._grad_fn else 'op'}(): functions with out=... arguments don't support "
             "automatic differentiation, but one of the arguments requires grad."
         )
-    if out._data.shape != res._data.shape:
-        out._data = np.empty(res._data.shape, dtype=out._data.dtype)
-    src, dst = D.FROM_NP[res._data.dtype], D.FROM_NP[out._data.dtype]
+    rd, od = res._data, out._data
+    if type(rd) is not type(od) or (type(od) is not _ndarray and rd.device.id != od.device.id):
+        raise RuntimeError(f"Expected out tensor to have device {res.device}, but got {out.device} instead")
+    src, dst = D.FROM_NP[rd.dtype], D.FROM_NP[od.dtype]
     if src._cat > dst._cat:
         from ._core import scalar_type_name  # noqa: PLC0415
 
         raise RuntimeError(
             f"result type {scalar_type_name(src)} can't be cast to the desired output type {scalar_type_name(dst)}"
         )
-    np.copyto(out._data, res._data, casting="unsafe")
+    if od.shape != rd.shape:
+        out._data = rd.astype(od.dtype)  # resized, as torch does: a new contiguous buffer on out's device
+    else:
+        xp_of(od).copyto(od, rd, casting="unsafe")
     from .._tensor import _vc_of  # noqa: PLC0415
 
     _vc_of(out).v += 1

@@ -20,6 +20,7 @@ from ._core import (
     inplace,
     make,
     scalar_type_name,
+    xp_of,
 )
 from .arith import _out, _shape_error, conj
 
@@ -90,13 +91,20 @@ def _tensors(*args):
     return tuple(a for a in args if isinstance(a, Tensor))
 
 
+def _is_array(x):
+    """An ndarray of either backend (NumPy scalars have a dtype too, but are no arrays here)."""
+    return type(x) is _ndarray or (hasattr(x, "dtype") and not isinstance(x, np.generic))
+
+
 def _arrs(x, y):
-    """Python/NumPy scalars from binary_arrays as 0-d arrays of the other operand's dtype, so that NumPy
-    functions applied to them (log, comparisons, ...) keep the tensors' dtype."""
-    if type(x) is not _ndarray:
-        x = np.asarray(x, dtype=y.dtype if type(y) is _ndarray else None)
-    if type(y) is not _ndarray:
-        y = np.asarray(y, dtype=x.dtype)
+    """Python/NumPy scalars from binary_arrays as 0-d arrays of the other operand's dtype, on its device, so
+    that array functions applied to them (log, comparisons, ...) keep the tensors' dtype."""
+    xa = type(x) is _ndarray or _is_array(x)
+    ya = type(y) is _ndarray or _is_array(y)
+    if not xa:
+        x = (xp_of(y) if ya else np).asarray(x, dtype=y.dtype if ya else None)
+    if not ya:
+        y = (np if type(x) is _ndarray else xp_of(x)).asarray(y, dtype=x.dtype)
     return x, y
 
 
@@ -131,7 +139,7 @@ def _write(self, res, inputs, opname):
 
 
 def _zero_div_check(y):
-    if type(y) is _ndarray:
+    if hasattr(y, "dtype"):
         if (y == 0).any():
             raise RuntimeError("ZeroDivisionError")
     elif y == 0:
@@ -242,7 +250,7 @@ def where(condition, input=_MISSING, other=_MISSING, *, out=None):  # noqa: A002
                     f"{type(other).__name__})"
                 )
         x, y = binary_arrays(input, other, "where")
-        rdt = x.dtype if type(x) is _ndarray else y.dtype
+        rdt = x.dtype if hasattr(x, "dtype") else y.dtype
     else:
         if not (_is_scalar(input) and _is_scalar(other)):
             raise TypeError(
@@ -250,7 +258,8 @@ def where(condition, input=_MISSING, other=_MISSING, *, out=None):  # noqa: A002
                 f"{type(other).__name__})"
             )
         rdt = D.result_type_of((input, other)).np
-        x, y = np.asarray(input).astype(rdt), np.asarray(other).astype(rdt)
+        xp = xp_of(c)
+        x, y = xp.asarray(input).astype(rdt), xp.asarray(other).astype(rdt)
     try:
         r = np.where(c, x, y)
     except ValueError:

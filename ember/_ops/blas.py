@@ -7,6 +7,7 @@ dtype; float16/bfloat16 are multiplied in float32 and rounded back, as torch's C
 Backward formulas are written with these same ops, so higher-order gradients work.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -1422,7 +1423,12 @@ def _chain_raw(matrices):
     if _lowp(dt):
         arrays = [x.astype(np.float32) for x in arrays]
     xp = xp_of(arrays[0])
-    r = xp.matmul(arrays[0], arrays[1]) if len(arrays) == 2 else xp.linalg.multi_dot(arrays)
+    if len(arrays) == 2:
+        r = xp.matmul(arrays[0], arrays[1])
+    elif xp is np:
+        r = np.linalg.multi_dot(arrays)  # picks the cheapest multiplication order
+    else:  # CuPy has no multi_dot
+        r = functools.reduce(xp.matmul, arrays)
     r = make(arr(r.astype(dt, copy=False)))
     if _needs_grad(*matrices):
         node = ViewBackward0_chain()

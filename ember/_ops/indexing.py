@@ -973,6 +973,53 @@ class _NotImplementedScatter(Node):
 _NotImplementedScatter.__name__ = _NotImplementedScatter.__qualname__ = "NotImplemented"
 
 _SCATTER_UFUNC = {"add": np.add, "multiply": np.multiply}
+# the dtypes CuPy's ufunc.at has kernels for (cupy.add.at, ...); everything else takes _segmented_at
+_I32_64 = ("int32", "int64", "uint32", "uint64")
+_CUPY_AT = {"add": _I32_64 + ("float16", "float32", "float64"), "maximum": _I32_64 + ("float32", "float64")}
+_CUPY_AT["minimum"] = _CUPY_AT["maximum"]
+
+
+def _ufunc_at(uf, r, coords, v):
+    """`uf.at(r, coords, v)`: r[coords] = uf(r[coords], v), each repeated coordinate applied in turn.
+    `r` is C-contiguous; `v` has the broadcast shape of `coords`."""
+    if type(r) is np.ndarray:
+        uf.at(r, coords, v)
+        return
+    xp = xp_of(r)
+    xuf = getattr(xp, uf.__name__)
+    if r.dtype.name in _CUPY_AT.get(uf.__name__, ()):
+        xuf.at(r, coords, v)
+    else:
+        _segmented_at(xp, xuf, r, coords, v)
+
+
+def _segmented_at(xp, uf, r, coords, v):
+    """`uf.at` for array modules without it: sort the updates by target, combine each target's updates
+    with a segmented inclusive scan (log2 of the longest run of passes), then apply them once per target."""
+    flat, step = 0, 1
+    for c, n in zip(reversed(coords), reversed(r.shape)):
+        flat = flat + c * step
+        step *= n
+    flat = xp.broadcast_to(flat, v.shape).reshape(-1)
+    order = xp.argsort(flat)
+    flat, vals = flat[order], v.reshape(-1)[order]
+    n = flat.size
+    new = xp.ones(n, dtype=bool)
+    new[1:] = flat[1:] != flat[:-1]
+    starts = xp.nonzero(new)[0]
+    ends = xp.concatenate([starts[1:] - 1, xp.full(1, n - 1, dtype=starts.dtype)])
+    first = starts[xp.cumsum(new) - 1]
+    pos = xp.arange(n)
+    longest = int((ends - starts).max()) + 1
+    k = 1
+    while k < longest:
+        prev = vals.copy()
+        prev[k:] = vals[:-k]
+        vals = xp.where(pos - k >= first, uf(prev, vals), vals)
+        k *= 2
+    target = flat[ends]
+    rflat = r.reshape(-1)
+    rflat[target] = uf(rflat[target], vals[ends])
 
 
 def _scatter_array(input, dim, index, src, value, reduce, opname):
@@ -997,7 +1044,7 @@ def _scatter_array(input, dim, index, src, value, reduce, opname):
             r[coords] = v
         else:
             xp = xp_of(r)
-            _SCATTER_UFUNC[reduce].at(r, coords, xp.broadcast_to(xp.asarray(v), idx.shape))
+            _ufunc_at(_SCATTER_UFUNC[reduce], r, coords, xp.broadcast_to(xp.asarray(v), idx.shape))
     return r.reshape(d.shape), dim
 
 
@@ -1098,7 +1145,7 @@ def _scatter_reduce_array(input, dim, index, src, reduce, include_self, opname):
         v = _src_part(s if s.ndim else s.reshape(1), idx.shape)
         if not include_self:
             r[coords] = _identity(reduce, d.dtype)
-        _REDUCE_UFUNC[reduce].at(r, coords, v)
+        _ufunc_at(_REDUCE_UFUNC[reduce], r, coords, v)
         if reduce == "mean":
             cnt = xp.full(r.shape, 1 if include_self else 0, dtype=_I64)
             xp.add.at(cnt, coords, 1)

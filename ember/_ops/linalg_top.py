@@ -10,7 +10,7 @@ import numpy as np
 from .. import linalg as L
 from .. import return_types as _rt
 from .._autocast import AUTOCAST, autocast_call
-from ._core import GRAD, Node, Tensor, attach, attach_multi, bind, make, scalar_type_name  # noqa: F401
+from ._core import GRAD, Node, Tensor, attach, attach_multi, bind, make, scalar_type_name, xp_of  # noqa: F401
 
 __all__ = [
     "det",
@@ -50,8 +50,7 @@ def logdet(input):
         from .pointwise import log  # noqa: PLC0415
 
         return log(sign) + logabs
-    nan = make(np.array(np.nan, dtype=logabs._data.dtype))
-    return where(sign == -1, nan, logabs)
+    return where(sign == -1, float("nan"), logabs)
 
 
 def slogdet(input):
@@ -110,10 +109,11 @@ def _chol_factor_checks(Lf, opname):
 
 def _cholesky_inverse_arrays(lf, upper):
     n = lf.shape[-1]
-    low = np.swapaxes(lf, -1, -2).conj() if upper else lf
-    eye = np.broadcast_to(np.eye(n, dtype=lf.dtype), lf.shape)
+    xp = xp_of(lf)
+    low = xp.swapaxes(lf, -1, -2).conj() if upper else lf
+    eye = xp.broadcast_to(xp.eye(n, dtype=lf.dtype), lf.shape)
     linv = L._solve_tri_arrays(low, eye, False, True, False)
-    return np.matmul(np.swapaxes(linv, -1, -2).conj(), linv)
+    return xp.matmul(xp.swapaxes(linv, -1, -2).conj(), linv)
 
 
 class CholeskyInverseBackward0(Node):
@@ -213,8 +213,9 @@ def svd(input, some=True, compute_uv=True, *, out=None):
     S = L.svdvals(input)
     a = input._data
     m, n = a.shape[-2:]
-    U = make(np.zeros(a.shape[:-2] + (m, m), a.dtype))
-    V = make(np.zeros(a.shape[:-2] + (n, n), a.dtype))
+    xp = xp_of(a)
+    U = make(xp.zeros(a.shape[:-2] + (m, m), a.dtype))
+    V = make(xp.zeros(a.shape[:-2] + (n, n), a.dtype))
     return _rt.svd(U, S, V)
 
 
@@ -274,12 +275,12 @@ class LuUnpackBackward0(Node):
         if gL is not None:
             gl = gL.tril(-1)
             if n > k:
-                gl = cat([gl, make(np.zeros(gl.shape[:-1] + (n - k,), gl._data.dtype))], -1)
+                gl = cat([gl, make(xp_of(gl._data).zeros(gl.shape[:-1] + (n - k,), gl._data.dtype))], -1)
             res = gl
         if gU is not None:
             gu = gU.triu()
             if m > k:
-                gu = cat([gu, make(np.zeros(gu.shape[:-2] + (m - k, n), gu._data.dtype))], -2)
+                gu = cat([gu, make(xp_of(gu._data).zeros(gu.shape[:-2] + (m - k, n), gu._data.dtype))], -2)
             res = gu if res is None else res + gu
         return res, None
 
@@ -292,17 +293,18 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
         raise RuntimeError(
             f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: {list(lu_.shape)} instead"
         )
-    piv = np.asarray(LU_pivots._data)
+    piv = LU_pivots._data
     if piv.dtype != np.int32:
         raise RuntimeError(
             f"torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype. Got: {LU_pivots.dtype}"
         )
     p, lo, up = L._unpack_arrays(lu_, piv)
-    P = make(p) if unpack_pivots else make(np.zeros((0,), lu_.dtype))
+    xp = xp_of(lu_)
+    P = make(p) if unpack_pivots else make(xp.zeros((0,), lu_.dtype))
     if unpack_data:
         Lt, Ut = make(lo), make(up)
     else:
-        Lt, Ut = make(np.zeros((0,), lu_.dtype)), make(np.zeros((0,), lu_.dtype))
+        Lt, Ut = make(xp.zeros((0,), lu_.dtype)), make(xp.zeros((0,), lu_.dtype))
     if unpack_data and _needs(LU_data):
         node = LuUnpackBackward0()
         node.mn = lu_.shape[-2:]
@@ -366,11 +368,12 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
             f"{opname}: shapes {list(bb.shape)} and {list(a.shape)} cannot be broadcast together"
         ) from None
     t = L._tri_part(a, upper, unitriangular)
+    xp = xp_of(a)
     if transpose:
-        t = np.swapaxes(t, -1, -2)
+        t = xp.swapaxes(t, -1, -2)
     x = L._solve_tri_arrays(t, bb, not upper if transpose else upper, True, False)
-    X = make(np.ascontiguousarray(np.broadcast_to(x, shape + x.shape[-2:])))
-    M = make(np.ascontiguousarray(np.broadcast_to(a, shape + a.shape[-2:])))
+    X = make(xp.ascontiguousarray(xp.broadcast_to(x, shape + x.shape[-2:])))
+    M = make(xp.ascontiguousarray(xp.broadcast_to(a, shape + a.shape[-2:])))
     if _needs(b, A):
         node = TriangularSolveBackward0()
         node.upper, node.trans, node.unit = upper, transpose, unitriangular

@@ -947,9 +947,9 @@ def _nan_to_num_np(d, nan, posinf, neginf):
     neginf = fi.min if neginf is None else neginf
     xp = xp_of(d)
     r = d.copy()
-    xp.copyto(r, np.array(nan).astype(d.dtype), where=xp.isnan(d))
-    xp.copyto(r, np.array(posinf).astype(d.dtype), where=xp.isposinf(d) if k == "f" else d == np.inf)
-    xp.copyto(r, np.array(neginf).astype(d.dtype), where=xp.isneginf(d) if k == "f" else d == -np.inf)
+    xp.copyto(r, np.array(nan).astype(d.dtype)[()], where=xp.isnan(d))
+    xp.copyto(r, np.array(posinf).astype(d.dtype)[()], where=xp.isposinf(d) if k == "f" else d == np.inf)
+    xp.copyto(r, np.array(neginf).astype(d.dtype)[()], where=xp.isneginf(d) if k == "f" else d == -np.inf)
     return arr(r)
 
 
