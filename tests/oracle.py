@@ -106,3 +106,50 @@ def assert_close(got, exp, rtol, atol, what):
         assert np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True), f"{what}: {g} != torch {e}"
     else:
         assert g == e, f"{what}: {g!r} != torch {e!r}"
+
+
+def _invoke(name, method, args, kwargs):
+    if method:
+        return getattr(args[0], name)(*args[1:], **kwargs)
+    fn = ember
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    return fn(*args, **kwargs)
+
+
+def check_error(err):
+    """Bad input `err` (an op_db.ErrorInput): ember raises the exception type torch raises, and the ember
+    tensors passed in are unchanged afterwards."""
+
+    class _Op:
+        name = err.name
+        torch_name = None
+        method = err.method
+        inplace = False
+
+    try:
+        call(_Op, torch, err.sample, False)
+    except Exception as e:  # noqa: BLE001
+        texc = e
+    else:
+        raise AssertionError(f"{err.name}{err.sample}: torch raised nothing")
+    conv, _ = build(err.sample.args, ember, False)
+    args = conv(err.sample.args)
+    kwargs = conv(err.sample.kwargs)
+    tensors = [a for a in flat_outputs(list(args)) if isinstance(a, ember.Tensor)]
+    before = [(to_numpy(t).copy(), t.shape, t.dtype, t._version) for t in tensors]
+    try:
+        _invoke(err.name, err.method, args, kwargs)
+    except Exception as e:  # noqa: BLE001
+        eexc = e
+    else:
+        raise AssertionError(
+            f"{err.name}{err.sample}: ember raised nothing; torch raised {type(texc).__name__}: {texc}"
+        )
+    assert isinstance(eexc, type(texc)), (
+        f"{err.name}{err.sample}: ember raised {type(eexc).__name__}: {eexc}; torch raised "
+        f"{type(texc).__name__}: {texc}"
+    )
+    for t, (data, shape, dtype, ver) in zip(tensors, before):
+        assert t.shape == shape and t.dtype == dtype and t._version == ver, f"{err.name}: input changed"
+        np.testing.assert_array_equal(to_numpy(t), data)

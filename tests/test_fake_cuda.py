@@ -1,5 +1,6 @@
 """ember's CUDA code paths on tests/fakecupy, the NumPy-backed CuPy stand-in: part of the op table with
-ember's tensors on 'cuda:0' against CPU torch, plus ember.cuda's device, stream, event and memory calls.
+ember's tensors on 'cuda:0' against CPU torch (forward; backward with grad_fn names for float and complex
+samples; the table's bad inputs), plus ember.cuda's device, stream, event and memory calls.
 
 The stand-in is switched on only while these tests run (ember's array-module seam imports it as `cupy`)
 and everything is put back afterwards, so the rest of the suite still sees a machine without CUDA.
@@ -17,8 +18,8 @@ import ember
 import ember.cuda
 
 import oracle
-from op_db import OPS, NoGrad
-from oracle import assert_close, call, dtype_name, flat_outputs
+from op_db import ERRORS, OPS, NoGrad
+from oracle import assert_close, call, check_error, dtype_name, flat_outputs
 
 # op-table families run here (all but the factory-only ones: ~20 s on one core)
 FAMILIES = (
@@ -39,6 +40,8 @@ FAMILIES = (
 )
 # dtypes CuPy has no kernels for
 NO_CUDA_DTYPES = ("bfloat16",)
+# dtypes whose samples are differentiated too
+GRAD_DTYPES = ("float32", "float64", "complex64", "complex128")
 
 # why each "<op id>-<dtype>" case fails on the cuda path (ember bugs in files this suite's owner does not
 # edit, or what CuPy lacks); strict, so a fix shows up here as XPASS: then drop the entry
@@ -57,12 +60,14 @@ def _tag_families():
     import importlib  # noqa: PLC0415
 
     for fam in FAMILIES:
-        for op in getattr(importlib.import_module(f"opdb.{fam}"), "OPS", []):
+        mod = importlib.import_module(f"opdb.{fam}")
+        for op in getattr(mod, "OPS", []) + getattr(mod, "ERRORS", []):
             op._family = fam
 
 
 _tag_families()
 CASES = [(op, dt) for op in OPS if _family(op) in FAMILIES for dt in op.dtypes if dt not in NO_CUDA_DTYPES]
+ERROR_CASES = [e for e in ERRORS if _family(e) in FAMILIES]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -130,9 +135,9 @@ def _has_arrays(a):
 
 
 def check_sample(op, dt, s, grad=True):
-    """Forward (and, for float32/float64 differentiable ops, backward) of one sample on cuda vs CPU torch."""
+    """Forward (and, for float/complex differentiable ops, backward) of one sample on cuda vs CPU torch."""
     rtol, atol = _tol(op, dt)
-    want_grad = grad and op.grad and dt in ("float32", "float64")
+    want_grad = grad and op.grad and dt in GRAD_DTYPES
     exp, tleaves = call(op, torch, s, want_grad)
     got, eleaves = call(op, ember, s, want_grad)
     eo, go = flat_outputs(exp), flat_outputs(got)
@@ -154,6 +159,11 @@ def check_sample(op, dt, s, grad=True):
     tdiff = [o for o in eo if isinstance(o, torch.Tensor) and o.requires_grad]
     gdiff = [o for o in go if isinstance(o, ember.Tensor) and o.requires_grad]
     assert len(tdiff) == len(gdiff), f"{len(gdiff)} differentiable outputs, torch has {len(tdiff)}"
+    if op.grad_fn:
+        for g, e in zip(gdiff, tdiff):
+            assert type(g.grad_fn).__name__ == type(e.grad_fn).__name__, (
+                f"grad_fn {type(g.grad_fn).__name__}, torch has {type(e.grad_fn).__name__}"
+            )
     if not tdiff:
         return
     rng = np.random.default_rng(1)
@@ -199,5 +209,32 @@ def test_op_on_fake_cuda(op, dt, key):
             if reason:
                 pytest.xfail(reason)  # imperative: cheaper than rendering hundreds of expected tracebacks
             raise
+    if reason:
+        pytest.fail(f"{key} passes now (strict xfail: {reason}); drop it from XFAIL_BY_REASON")
+
+
+def _error_keys():
+    """ "<op id>-error", with "#k" for the k-th further bad input of the same op."""
+    seen, keys = {}, []
+    for e in ERROR_CASES:
+        key = f"{e.name}{'.method' if e.method else ''}-error"
+        k = seen[key] = seen.get(key, -1) + 1
+        keys.append(key if k == 0 else f"{key}#{k}")
+    return keys
+
+
+ERROR_KEYS = _error_keys()
+
+
+@pytest.mark.parametrize("err,key", list(zip(ERROR_CASES, ERROR_KEYS)), ids=ERROR_KEYS)
+def test_error_on_fake_cuda(err, key):
+    """The op table's bad inputs with ember's tensors on cuda: torch's exception type, inputs untouched."""
+    reason = XFAIL.get(key)
+    try:
+        check_error(err)
+    except Exception:
+        if reason:
+            pytest.xfail(reason)
+        raise
     if reason:
         pytest.fail(f"{key} passes now (strict xfail: {reason}); drop it from XFAIL_BY_REASON")

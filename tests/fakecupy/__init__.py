@@ -206,6 +206,7 @@ def _build():
     top_special = {
         "ndarray": ndarray,
         "ufunc": ufunc,
+        "flatiter": _core.flatiter,
         "cuda": cuda_mod,
         "linalg": linalg,
         "fft": fft,

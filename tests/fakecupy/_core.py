@@ -536,6 +536,10 @@ class ndarray:
     def flatten(self, order="C"):
         return wrap(self._a.flatten(order))
 
+    @property
+    def flat(self):
+        return flatiter(self)
+
     def take(self, indices, axis=None, out=None):
         seen = {}
         idx = unwrap(indices, seen) if type(indices) is ndarray else indices
@@ -708,3 +712,49 @@ def _stack_nested(a):
     if type(a) in (list, tuple):
         return [_stack_nested(x) for x in a]
     return a
+
+
+class flatiter:
+    """CuPy's flat iterator: an int gives a 0-d copy, a slice a 1-d copy, Ellipsis all elements; tuples, bools
+    and arrays as indices raise IndexError."""
+
+    def __init__(self, a):
+        self._base = a
+        self._index = 0
+
+    @property
+    def base(self):
+        return self._base
+
+    def _key(self, ind):
+        if ind is Ellipsis:
+            return slice(None)
+        if isinstance(ind, (tuple, bool)) or not (np.isscalar(ind) or isinstance(ind, slice)):
+            raise IndexError("unsupported iterator index")
+        return int(ind) if np.isscalar(ind) else ind
+
+    def __getitem__(self, ind):
+        return wrap(np.array(self._base._a.flat[self._key(ind)], copy=True))
+
+    def __setitem__(self, ind, value):
+        key = self._key(ind)
+        if type(value) is _NP:
+            raise TypeError(f"Unsupported type {type(value)}")
+        with np.errstate(all="ignore"):
+            self._base._a.flat[key] = unwrap(value, {}) if type(value) is ndarray else value
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._index >= self._base.size:
+            raise StopIteration
+        r = self[self._index]
+        self._index += 1
+        return r
+
+    def __len__(self):
+        return self._base.size
+
+    def copy(self):
+        return self._base.flatten()
