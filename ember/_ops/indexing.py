@@ -973,9 +973,10 @@ class _NotImplementedScatter(Node):
 _NotImplementedScatter.__name__ = _NotImplementedScatter.__qualname__ = "NotImplemented"
 
 _SCATTER_UFUNC = {"add": np.add, "multiply": np.multiply}
-# the dtypes CuPy's ufunc.at has kernels for (cupy.add.at, ...); everything else takes _segmented_at
+# the dtypes CuPy's ufunc.at has exact kernels for (cupy.add.at, ...); everything else takes _segmented_at.
+# (CuPy's float64 maximum.at/minimum.at compare in float32 and store the rounded value)
 _I32_64 = ("int32", "int64", "uint32", "uint64")
-_CUPY_AT = {"add": _I32_64 + ("float16", "float32", "float64"), "maximum": _I32_64 + ("float32", "float64")}
+_CUPY_AT = {"add": _I32_64 + ("float16", "float32", "float64"), "maximum": _I32_64 + ("float32",)}
 _CUPY_AT["minimum"] = _CUPY_AT["maximum"]
 
 

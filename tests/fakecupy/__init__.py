@@ -19,7 +19,8 @@ What it holds to, as CuPy does:
   access), so code that forgets `with cupy.cuda.Device(i)` fails here.
 
 What it does not emulate: asynchrony (every call finishes before it returns; streams and events only
-keep order and time), CuPy's own numerics (results are NumPy's bit for bit), kernel compilation
+keep order and time), CuPy's own numerics (results are NumPy's bit for bit, but for
+float64 maximum.at/minimum.at, rounded to float32 as CuPy's atomics do), kernel compilation
 (ElementwiseKernel, RawKernel, fuse raise NotImplementedError), per-function signature differences
 beyond `where=`/`initial=` on reductions, and the Generator API of cupy.random beyond what NumPy's
 legacy RandomState gives.

@@ -241,6 +241,11 @@ class ufunc:
         idx = _index(a, indices, seen)
         vals = _ufunc_arg(b, seen) if b is not None else None
         _quiet(self._u.at, (a._a, idx) + ((vals,) if b is not None else ()), {})
+        if self.name in ("maximum", "minimum") and a.dtype == np.float64:
+            # CuPy's double atomicMax/atomicMin compare with fmaxf/fminf: every element they touch is stored
+            # rounded to float32
+            touched = a._a[idx]
+            a._a[idx] = touched.astype(np.float32).astype(np.float64)
 
 
 # -- indexing ------------------------------------------------------------------------------------
