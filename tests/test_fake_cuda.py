@@ -45,10 +45,7 @@ GRAD_DTYPES = ("float32", "float64", "complex64", "complex128")
 
 # why each "<op id>-<dtype>" case fails on the cuda path (ember bugs in files this suite's owner does not
 # edit, or what CuPy lacks); strict, so a fix shows up here as XPASS: then drop the entry
-XFAIL_BY_REASON = {
-    "joining.repeat_interleave(repeats) (the one-tensor form): the index is built on the host by _repeats_index "
-    "and returned as is; it needs to go back onto the repeats' device": ["repeat_interleave-int64#1"],
-}
+XFAIL_BY_REASON = {}
 XFAIL = {case: reason for reason, cases in XFAIL_BY_REASON.items() for case in cases}
 
 

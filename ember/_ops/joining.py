@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
+from .._backend import device_of, to_device
 from ._core import (
     GRAD,
     Node,
@@ -465,7 +466,8 @@ def _repeats_index(rep, opname="repeat_interleave"):
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Matches `torch.repeat_interleave` (repeats: int or tensor; no dim: the flattened input)."""
     if repeats is None:
-        return make(_repeats_index(_host(input._data)))
+        idx = _repeats_index(_host(input._data))
+        return make(idx if type(input._data) is np.ndarray else to_device(idx, device_of(input._data)))
     if dim is None:
         input = reshape(input, (-1,))
         dim = 0
