@@ -7,8 +7,6 @@ and everything is put back afterwards, so the rest of the suite still sees a mac
 `EMBER_FAKE_CUPY=1 EMBER_TEST_DEVICE=cuda pytest tests/test_ops.py` runs the whole table the same way.
 """
 
-import sys
-
 import fakecupy
 import numpy as np
 import pytest
@@ -70,39 +68,13 @@ ERROR_CASES = [e for e in ERRORS if _family(e) in FAMILIES]
 @pytest.fixture(scope="module", autouse=True)
 def fake_cuda():
     """Switch ember onto the CuPy stand-in for this module, and back afterwards."""
-    from ember import _backend  # noqa: PLC0415
-    from ember.cuda import _lazy, memory  # noqa: PLC0415
-    from ember.cuda import random as cuda_random  # noqa: PLC0415
-
-    saved = (
-        _backend._cupy,
-        _backend._cupy_error,
-        _lazy._initialized,
-        list(_lazy._queued_calls),
-        dict(_lazy._queued_seed),
-        cuda_random.default_generators,
-        oracle.DEVICE,
-    )
-    stats = [dict(d) for d in (memory._peak_alloc, memory._peak_reserved, memory._num_allocs, memory._fraction)]
-    fakecupy.install()
-    _backend._cupy, _backend._cupy_error = None, None
-    _lazy._initialized = False
-    _lazy._queued_calls.clear()
-    _lazy._queued_seed.clear()
+    saved = oracle.DEVICE
     oracle.DEVICE = "cuda"
     try:
-        yield
+        with fakecupy.ember_on_stand_in():
+            yield
     finally:
-        fakecupy.uninstall()
-        (_backend._cupy, _backend._cupy_error, _lazy._initialized, calls, seeds, gens, oracle.DEVICE) = saved
-        _lazy._queued_calls[:] = calls
-        _lazy._queued_seed.clear()
-        _lazy._queued_seed.update(seeds)
-        cuda_random.default_generators = gens
-        for d, s in zip((memory._peak_alloc, memory._peak_reserved, memory._num_allocs, memory._fraction), stats):
-            d.clear()
-            d.update(s)
-        assert "cupy" not in sys.modules or sys.modules["cupy"] is not fakecupy.MODULES["cupy"]
+        oracle.DEVICE = saved
 
 
 def _samples(op, dt):

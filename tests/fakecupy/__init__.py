@@ -26,6 +26,7 @@ beyond `where=`/`initial=` on reductions, and the Generator API of cupy.random b
 legacy RandomState gives.
 """
 
+import contextlib
 import os
 import sys
 import types
@@ -36,7 +37,7 @@ from . import _core, cuda
 from ._core import ndarray, ufunc
 from ._names import BORROWED, NAMES
 
-__all__ = ["install", "uninstall", "MODULES"]
+__all__ = ["install", "uninstall", "ember_on_stand_in", "MODULES"]
 
 _core.N_DEVICES = int(os.environ.get("FAKE_CUPY_DEVICES", "2"))
 
@@ -267,3 +268,42 @@ def uninstall():
         else:
             sys.modules[name] = mod
     _saved.clear()
+
+
+@contextlib.contextmanager
+def ember_on_stand_in():
+    """Run ember's CUDA backend on the stand-in inside the block, then put ember.cuda's state (the CuPy
+    module ember found, lazy init, queued calls and seeds, generators, memory statistics) back as it was,
+    so later tests still see a machine without a GPU."""
+    from ember import _backend  # noqa: PLC0415
+    from ember.cuda import _lazy, memory  # noqa: PLC0415
+    from ember.cuda import random as cuda_random  # noqa: PLC0415
+
+    saved = (
+        _backend._cupy,
+        _backend._cupy_error,
+        _lazy._initialized,
+        list(_lazy._queued_calls),
+        dict(_lazy._queued_seed),
+        cuda_random.default_generators,
+    )
+    stat_dicts = (memory._peak_alloc, memory._peak_reserved, memory._num_allocs, memory._fraction)
+    stats = [dict(d) for d in stat_dicts]
+    install()
+    _backend._cupy, _backend._cupy_error = None, None
+    _lazy._initialized = False
+    _lazy._queued_calls.clear()
+    _lazy._queued_seed.clear()
+    try:
+        yield
+    finally:
+        uninstall()
+        (_backend._cupy, _backend._cupy_error, _lazy._initialized, calls, seeds, gens) = saved
+        _lazy._queued_calls[:] = calls
+        _lazy._queued_seed.clear()
+        _lazy._queued_seed.update(seeds)
+        cuda_random.default_generators = gens
+        for d, s in zip(stat_dicts, stats):
+            d.clear()
+            d.update(s)
+        assert "cupy" not in sys.modules or sys.modules["cupy"] is not MODULES["cupy"]
