@@ -29,27 +29,9 @@ RNG = np.random.default_rng(0)
 # "<test id>": why it fails on the cuda path (bugs in files the nn/optim owners do not edit, or what CuPy
 # lacks); strict, so a fix shows up as XPASS: then drop the entry
 _XFAIL_BY_REASON = {
-    "nn/functional/sparse.py:76 embedding backward (_index_add_rows) builds host arrays (np.empty, np.flatnonzero) and "
-    "calls np.add.reduceat with host starts on device gradients; :145 one_hot fills a host np.zeros; :215/:241 "
-    "embedding_bag builds host bag/pos arrays and np.maximum.at on host buffers": [
-        "test_module_on_cuda[Embedding]",
-        "test_module_on_cuda[Embedding-maxnorm]",
-        "test_module_on_cuda[EmbeddingBag-mean]",
-        "test_module_on_cuda[EmbeddingBag-max]",
-        "test_module_on_cuda[EmbeddingBag-psw]",
-        "test_model_on_cuda[lstm]",
+    "test_nn_models.py:184 the GPT builder makes its position indices with L.arange(0, t, dtype=L.long) on the "
+    "CPU (torch on CUDA raises the same device error); needs device=idx.device": [
         "test_model_on_cuda[gpt]",
-        "test_functional_on_cuda[one_hot]",
-        "test_functional_on_cuda[embedding]",
-    ],
-    "nn/functional/attention.py:218 np.fmax.reduce (CuPy ufuncs reduce only add/multiply); :69 np.copyto of a host "
-    "-inf / cached host causal mask into device scores": [
-        "test_module_on_cuda[TransformerEncoderLayer]",
-        "test_module_on_cuda[TransformerEncoderLayer-gelu-first]",
-        "test_module_on_cuda[TransformerDecoderLayer]",
-        "test_module_on_cuda[Transformer]",
-        "test_functional_on_cuda[scaled_dot_product_attention]",
-        "test_functional_on_cuda[sdpa-mask]",
     ],
 }
 XFAIL = {k: r for r, ks in _XFAIL_BY_REASON.items() for k in ks}

@@ -187,6 +187,22 @@ def test_embedding_bag(mode, pad):
     compare_module(ti, ei, np.array([1, 2, 3, 2, 9, 0, 2, 1, 5]), np.array([0, 3, 3, 7, 9]))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_embedding_bag_max_dtypes(dtype):
+    """max bags reduce in the weight's dtype: float64 values 1e-12 apart pick the right row, empty bags give 0."""
+    w = np.array([[1.0, 1.0 + 1e-12], [1.0 + 1e-12, 1.0], [3.0, -2.0], [-1.0, 0.5]])
+    idx, off = np.array([0, 1, 0, 3, 2, 3]), np.array([0, 3, 3, 4])
+    tw = torch.tensor(w).to(getattr(torch, dtype)).requires_grad_()
+    ew = ember.tensor(w).to(getattr(ember, dtype)).requires_grad_()
+    t = torch.nn.functional.embedding_bag(torch.tensor(idx), tw, torch.tensor(off), mode="max")
+    e = ember.nn.functional.embedding_bag(ember.tensor(idx), ew, ember.tensor(off), mode="max")
+    assert e.dtype == getattr(ember, dtype)
+    t.sum().backward()
+    e.sum().backward()
+    np.testing.assert_array_equal(e.detach().numpy(), t.detach().numpy())
+    np.testing.assert_array_equal(ew.grad.numpy(), tw.grad.numpy())
+
+
 def test_embedding_bag_per_sample_weights_and_errors():
     t, e = torch.nn.EmbeddingBag(10, 4, mode="sum"), ember.nn.EmbeddingBag(10, 4, mode="sum")
     compare_module(t, e, np.array([1, 2, 3, 2, 9]), np.array([0, 2]), rand(5))

@@ -14,6 +14,7 @@ import ember
 
 from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
+from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
@@ -42,20 +43,37 @@ def _np_safe_softmax(s):
 _CAUSAL_CACHE = {}
 
 
-def _causal_masks(L, S, dt):
-    """(above, bias) for a causal (L, S) mask, cached read-only per shape: `above` is True where a query
-    may not look (above the diagonal), `bias` the additive form (0 / -inf) for the create_graph path."""
-    key = (L, S, dt)
+def _causal_masks(L, S, dt, like):
+    """(above, bias) for a causal (L, S) mask on the device of array `like`, cached per shape and device
+    (read-only on the CPU): `above` is True where a query may not look (above the diagonal), `bias` the
+    additive form (0 / -inf) for the create_graph path."""
+    host = type(like) is np.ndarray
+    key = (L, S, dt) if host else (L, S, dt, like.device.id)
     r = _CAUSAL_CACHE.get(key)
     if r is None:
-        above = ~np.tril(np.ones((L, S), bool))
-        bias = np.where(above, dt.type(-np.inf), dt.type(0)).astype(dt)
-        above.flags.writeable = False
-        bias.flags.writeable = False
+        xp = np if host else xp_of(like)
+        above = ~xp.tril(xp.ones((L, S), bool))
+        bias = xp.where(above, dt.type(-np.inf), dt.type(0)).astype(dt)
+        if host:
+            above.flags.writeable = False
+            bias.flags.writeable = False
         if len(_CAUSAL_CACHE) > 64:
             _CAUSAL_CACHE.clear()
         r = _CAUSAL_CACHE[key] = (above, bias)
     return r
+
+
+def _device_row_max(s):
+    """np.fmax.reduce(s, axis=-1, keepdims=True) on CuPy: the max over the last dim ignoring NaN (NaN only
+    where a row is all NaN). CuPy's ufuncs reduce only add/multiply, and its nanmax synchronizes: the plain
+    max, then nanmax only when that is not finite everywhere (some row has a NaN or an inf)."""
+    xp = xp_of(s)
+    m = s.max(axis=-1, keepdims=True)
+    if bool(xp.isfinite(m).all()):
+        return m
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: NaN, as fmax.reduce gives
+        return xp.nanmax(s, axis=-1, keepdims=True)
 
 
 def _fits(s, b):
@@ -75,9 +93,10 @@ def _like_layout(t, shape, dt):
     """An empty array of `shape` laid out as 4-D tensor `t` is: (B, T, H, D) memory seen as (B, H, T, D)
     when t's head stride is below its time stride (the view a fused qkv projection gives), else contiguous.
     torch's CPU flash attention follows the query's layout the same way."""
+    empty = np.empty if type(t) is np.ndarray else xp_of(t).empty
     if len(shape) == 4 and t.ndim == 4 and t.strides[1] < t.strides[2] and shape[1] > 1 and shape[2] > 1:
-        return np.empty((shape[0], shape[2], shape[1], shape[3]), dt).transpose(0, 2, 1, 3)
-    return np.empty(shape, dt)
+        return empty((shape[0], shape[2], shape[1], shape[3]), dt).transpose(0, 2, 1, 3)
+    return empty(shape, dt)
 
 
 def _bmm_into(a, b, like, dt):
@@ -203,7 +222,7 @@ def scaled_dot_product_attention(
     bias = None  # the additive mask as an array (for the create_graph recomputation)
     fmask = None
     if is_causal:
-        above, bias = _causal_masks(L, S, dt)
+        above, bias = _causal_masks(L, S, dt, s)
         s = _mask_out(s, above, dt)
     if attn_mask is not None:
         md = attn_mask._data
@@ -215,7 +234,12 @@ def scaled_dot_product_attention(
             s = np.add(s, md, out=s) if _fits(s, md) else s + md
             fmask = attn_mask
     dead = None
-    m = np.fmax.reduce(s, axis=-1, keepdims=True) if s.size else None
+    if not s.size:
+        m = None
+    elif type(s) is np.ndarray:
+        m = np.fmax.reduce(s, axis=-1, keepdims=True)
+    else:
+        m = _device_row_max(s)
     if m is None or np.isfinite(m).all():
         # softmax in place in the fresh score array (NaN rows stay NaN)
         if m is not None:
@@ -231,9 +255,9 @@ def scaled_dot_product_attention(
     keep = None
     if dropout_p > 0.0:
         if dropout_p == 1.0:
-            keep = np.zeros(P.shape, dt)
+            keep = xp_of(P).zeros(P.shape, dt)
         else:
-            noise = ember.empty(P.shape, dtype=ember.float32 if dt == _F32 else query.dtype)
+            noise = ember.empty(P.shape, dtype=ember.float32 if dt == _F32 else query.dtype, device=query.device)
             noise.bernoulli_(1 - dropout_p)
             keep = noise._data.astype(dt, copy=False) / dt.type(1 - dropout_p)
         Pv = P * keep

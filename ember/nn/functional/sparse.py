@@ -4,7 +4,9 @@ import numpy as np
 
 import ember
 
-from ..._ops._core import GRAD, Node, attach, make
+from ..._backend import xp_of
+from ..._ops._core import GRAD, Node, attach, check_same_device, make
+from ..._ops.indexing import _ufunc_at
 from ..._tensor import _vc_of
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -63,9 +65,25 @@ def _renorm_(weight, idx, max_norm, norm_type):
         _vc_of(weight).v += 1
 
 
+def _rows_at(uf, r, rows, v):
+    """`uf.at(r, rows, v)` for a 2-D `r`, row indices `rows` and `v` of shape (len(rows), r.shape[1]); on
+    CuPy through _ufunc_at with full coordinates (its exact path for ufunc/dtype pairs CuPy lacks)."""
+    if type(r) is np.ndarray:
+        uf.at(r, rows, v)
+        return
+    xp = xp_of(r)
+    _ufunc_at(uf, r, (rows[:, None], xp.arange(r.shape[1])[None, :]), v)
+
+
 def _index_add_rows(flat, g2, num):
     """zeros((num, D)) with row g2[i] added at row flat[i]: sort the indices once, then one segmented
-    sum (np.add.reduceat) over the gathered rows (np.add.at is one slow scalar update per element)."""
+    sum (np.add.reduceat) over the gathered rows (np.add.at is one slow scalar update per element).
+    On CuPy: its add.at (CuPy's add.reduceat is a difference of cumulative sums, which loses precision)."""
+    if type(flat) is not np.ndarray:
+        out = xp_of(g2).zeros((num, g2.shape[1]), dtype=g2.dtype)
+        if flat.size and g2.shape[1]:
+            _rows_at(np.add, out, flat, g2)
+        return out
     out = np.zeros((num, g2.shape[1]), dtype=g2.dtype)
     if flat.size == 0 or g2.shape[1] == 0:
         return out
@@ -91,7 +109,7 @@ class EmbeddingBackward0(Node):
             scale = self._scale(flat, gd.dtype)
             if scale is not None:
                 g2 = g2 * make(scale[:, None])
-            return ember.zeros((num, D), dtype=g.dtype).index_add(0, make(flat), g2)
+            return ember.zeros((num, D), dtype=g.dtype, device=g.device).index_add(0, make(flat), g2)
         g2 = gd.reshape(-1, D)
         scale = self._scale(flat, gd.dtype)
         if scale is not None:
@@ -115,6 +133,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     padding_idx = _norm_padding_idx(padding_idx, num)
     _check_indices(input, "embedding")
     idx = input._data
+    if type(idx) is not type(weight._data):
+        check_same_device("embedding", weight, input)
     if idx.size and (idx.min() < 0 or idx.max() >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
@@ -141,8 +161,9 @@ def one_hot(tensor, num_classes=-1):
             raise RuntimeError("Class values must be non-negative.")
         if d.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(d.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, d[..., None], 1, axis=-1)
+    xp = xp_of(d)
+    out = xp.zeros(d.shape + (num_classes,), dtype=np.int64)
+    xp.put_along_axis(out, d[..., None], 1, axis=-1)
     return make(out)
 
 
@@ -176,7 +197,7 @@ def embedding_bag(
                 f"sequences. However, found offsets of type {type(offsets)}"
             )
         B, L = input.shape
-        starts = np.arange(0, B * L, L, dtype=np.int64)
+        starts = xp_of(input._data).arange(0, B * L, L, dtype=np.int64)
         flat_in = input.reshape(-1)
         psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
         ends = starts + L
@@ -193,7 +214,7 @@ def embedding_bag(
             starts, ends = off[:-1], off[1:]
         else:
             starts = off
-            ends = np.append(off[1:], n)
+            ends = xp_of(off).concatenate([off[1:], xp_of(off).full(1, n, dtype=np.int64)])
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     if mode not in ("sum", "mean", "max"):
@@ -211,12 +232,15 @@ def embedding_bag(
     n = idx.shape[0]
     B = len(starts)
     D = weight.shape[1]
-    lengths = np.maximum(ends - starts, 0)
-    bag = np.repeat(np.arange(B, dtype=np.int64), lengths)
-    pos = (
-        np.concatenate([np.arange(s, e, dtype=np.int64) for s, e in zip(starts, ends)]) if B else np.zeros(0, np.int64)
-    )
-    if len(pos) != n or (n and not np.array_equal(pos, np.arange(n))):
+    xp = xp_of(idx)
+    # bag[i], pos[i]: the bag and the input position of the i-th bagged element (bags in order)
+    lengths = xp.maximum(ends - starts, 0)
+    cum = xp.cumsum(lengths)
+    total = int(cum[-1]) if B else 0
+    ar = xp.arange(total, dtype=np.int64)
+    bag = xp.searchsorted(cum, ar, side="right")
+    pos = ar + (starts - (cum - lengths))[bag]
+    if total != n or (n and not bool(xp.array_equal(pos, ar))):
         keep_pos = pos
     else:
         keep_pos = None
@@ -229,22 +253,23 @@ def embedding_bag(
             rows = rows * p.unsqueeze(1)
         if valid is not None:
             rows = rows * make(valid.astype(weight._data.dtype)[:, None])
-        out = ember.zeros((B, D), dtype=weight.dtype).index_add(0, make(bag), rows)
+        out = ember.zeros((B, D), dtype=weight.dtype, device=weight.device).index_add(0, make(bag), rows)
         if mode == "mean":
-            cnt = np.bincount(bag, weights=None if valid is None else valid, minlength=B).astype(weight._data.dtype)
-            out = out / make(np.maximum(cnt, 1)[:, None])
+            w = None if valid is None else valid.astype(np.float64)
+            cnt = xp.bincount(bag, weights=w, minlength=B).astype(weight._data.dtype)
+            out = out / make(xp.maximum(cnt, 1)[:, None])
         return out
     # max
     rd = rows._data
     m = len(rd)
-    ok = np.ones(m, bool) if valid is None else valid
-    cand = np.where(ok[:, None], rd, -np.inf)
-    order = np.arange(m, dtype=np.int64)
-    best = np.full((B, D), -np.inf)
-    np.maximum.at(best, bag, cand)
+    ok = xp.ones(m, bool) if valid is None else valid
+    cand = xp.where(ok[:, None], rd, rd.dtype.type(-np.inf))
+    order = xp.arange(m, dtype=np.int64)
+    best = xp.full((B, D), -np.inf, dtype=rd.dtype)
+    _rows_at(np.maximum, best, bag, cand)
     hit = (cand == best[bag]) & ok[:, None]
-    argpos = np.full((B, D), m, dtype=np.int64)
-    np.minimum.at(argpos, bag, np.where(hit, order[:, None], m))
+    argpos = xp.full((B, D), m, dtype=np.int64)
+    _rows_at(np.minimum, argpos, bag, xp.where(hit, order[:, None], m))
     empty = argpos >= m
-    gathered = ember.cat([rows, ember.zeros((1, D), dtype=weight.dtype)], 0).gather(0, make(np.where(empty, m, argpos)))
-    return gathered
+    pad_row = ember.zeros((1, D), dtype=weight.dtype, device=weight.device)
+    return ember.cat([rows, pad_row], 0).gather(0, make(xp.where(empty, m, argpos)))
