@@ -8,7 +8,6 @@ run the same way; each optimizer steps cuda parameters in float64 next to torch'
 and autocast('cuda') run a small training loop. Representative configurations, not every one.
 """
 
-import sys
 import warnings
 
 import fakecupy
@@ -28,49 +27,15 @@ RNG = np.random.default_rng(0)
 
 # "<test id>": why it fails on the cuda path (bugs in files the nn/optim owners do not edit, or what CuPy
 # lacks); strict, so a fix shows up as XPASS: then drop the entry
-_XFAIL_BY_REASON = {
-    "test_nn_models.py:184 the GPT builder makes its position indices with L.arange(0, t, dtype=L.long) on the "
-    "CPU (torch on CUDA raises the same device error); needs device=idx.device": [
-        "test_model_on_cuda[gpt]",
-    ],
-}
+_XFAIL_BY_REASON = {}
 XFAIL = {k: r for r, ks in _XFAIL_BY_REASON.items() for k in ks}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def fake_cuda():
     """Switch ember onto the CuPy stand-in for this module, and back afterwards."""
-    from ember import _backend  # noqa: PLC0415
-    from ember.cuda import _lazy, memory  # noqa: PLC0415
-    from ember.cuda import random as cuda_random  # noqa: PLC0415
-
-    saved = (
-        _backend._cupy,
-        _backend._cupy_error,
-        _lazy._initialized,
-        list(_lazy._queued_calls),
-        dict(_lazy._queued_seed),
-        cuda_random.default_generators,
-    )
-    stats = [dict(d) for d in (memory._peak_alloc, memory._peak_reserved, memory._num_allocs, memory._fraction)]
-    fakecupy.install()
-    _backend._cupy, _backend._cupy_error = None, None
-    _lazy._initialized = False
-    _lazy._queued_calls.clear()
-    _lazy._queued_seed.clear()
-    try:
+    with fakecupy.ember_on_stand_in():
         yield
-    finally:
-        fakecupy.uninstall()
-        (_backend._cupy, _backend._cupy_error, _lazy._initialized, calls, seeds, gens) = saved
-        _lazy._queued_calls[:] = calls
-        _lazy._queued_seed.clear()
-        _lazy._queued_seed.update(seeds)
-        cuda_random.default_generators = gens
-        for d, s in zip((memory._peak_alloc, memory._peak_reserved, memory._num_allocs, memory._fraction), stats):
-            d.clear()
-            d.update(s)
-        assert "cupy" not in sys.modules or sys.modules["cupy"] is not fakecupy.MODULES["cupy"]
 
 
 @pytest.fixture(autouse=True)

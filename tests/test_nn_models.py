@@ -181,7 +181,7 @@ def gpt_block(L, vocab=50, d=32, heads=4, ctx=16, p=0.1):
 
         def forward(self, idx):
             t = idx.size(1)
-            pos = L.arange(0, t, dtype=L.long)
+            pos = L.arange(0, t, dtype=L.long, device=idx.device)
             x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
             for block in self.transformer.h:
                 x = block(x)
