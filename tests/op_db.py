@@ -57,6 +57,9 @@ class OpInfo:
     nondeterministic: bool = False  # output depends on RNG: only shape/dtype compared
     skip: dict = field(default_factory=dict)  # {"check name": "reason"}
     aliases: tuple = ()  # other public names this entry also covers
+    # outputs (U, S, V) ("V") or (U, S, Vh) ("Vh") whose singular vectors carry a sign/phase gauge: on a
+    # device other than the CPU (another solver than LAPACK) they are compared up to it (oracle.py)
+    gauge: str = None
 
     @property
     def id(self):

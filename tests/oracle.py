@@ -153,3 +153,73 @@ def check_error(err):
     for t, (data, shape, dtype, ver) in zip(tensors, before):
         assert t.shape == shape and t.dtype == dtype and t._version == ver, f"{err.name}: input changed"
         np.testing.assert_array_equal(to_numpy(t), data)
+
+
+# -- singular-vector gauge (device runs) ------------------------------------------------------------------
+# An SVD is unique only up to a unit factor d_j per singular-vector pair (u_j d_j, v_j d_j); LAPACK and
+# cuSOLVER choose differently. On a device, ember's vectors are mapped into torch's gauge before they are
+# compared, and ember's upstream gradients are mapped the other way, so both sides compute the same loss.
+
+
+def gauge_phases(op, got_outs, exp_outs):
+    """d (..., k) with ember's j-th singular vectors = torch's times d_j; None when there is no gauge here."""
+    if op.gauge is None or DEVICE == "cpu":
+        return None
+    ue, ut = to_numpy(got_outs[0]), to_numpy(exp_outs[0])
+    k = to_numpy(exp_outs[1]).shape[-1]
+    ip = np.sum(np.conj(ut[..., :, :k]) * ue[..., :, :k], axis=-2)
+    mag = np.abs(ip)
+    return np.where(mag > 0.5, ip / np.where(mag > 0, mag, 1), 1).astype(ip.dtype)
+
+
+def to_torch_gauge(op, got_outs, exp_outs, d):
+    """ember's (U, S, V or Vh) as arrays in torch's gauge; extra columns of a full U/V (any orthonormal
+    completion) are checked for orthonormality and then taken from torch."""
+    u, s_, v = (to_numpy(x).copy() for x in got_outs[:3])
+    ut, vt = to_numpy(exp_outs[0]), to_numpy(exp_outs[2])
+    k = s_.shape[-1]
+    u[..., :, :k] *= np.conj(d)[..., None, :]
+    if op.gauge == "V":
+        v[..., :, :k] *= np.conj(d)[..., None, :]
+    else:
+        v[..., :k, :] *= d[..., :, None]
+    for full, ref, cols in ((u, ut, True), (v, vt, op.gauge == "V")):
+        n = full.shape[-1] if cols else full.shape[-2]
+        if n > k:
+            m = full if cols else np.swapaxes(full, -1, -2)
+            gram = np.swapaxes(np.conj(m), -1, -2) @ m
+            np.testing.assert_allclose(gram, np.broadcast_to(np.eye(n), gram.shape), atol=1e-4, err_msg="not unitary")
+            if cols:
+                full[..., :, k:] = ref[..., :, k:]
+            else:
+                full[..., k:, :] = ref[..., k:, :]
+    return [u, s_, v] + list(got_outs[3:])
+
+
+def gauge_upstream(op, ups, d):
+    """ember's upstream gradients for (U, S, V or Vh) given torch's `ups`, so that ember's loss equals torch's;
+    the gradients of the extra columns of a full U/V are zero for both libraries (callers pass them so)."""
+    if d is None:
+        return ups
+    gu, gs, gv = (np.array(x, copy=True) for x in ups[:3])
+    k = gs.shape[-1]
+    gu[..., :, :k] *= d[..., None, :]
+    if op.gauge == "V":
+        gv[..., :, :k] *= d[..., None, :]
+    else:
+        gv[..., :k, :] *= np.conj(d)[..., :, None]
+    return [gu, gs, gv] + list(ups[3:])
+
+
+def drop_extra_columns(op, ups):
+    """Zero the upstream gradients of the columns/rows past k of a full U/V (an arbitrary completion)."""
+    if op.gauge is None or DEVICE == "cpu":
+        return ups
+    gu, gs, gv = (np.array(x, copy=True) for x in ups[:3])
+    k = gs.shape[-1]
+    gu[..., :, k:] = 0
+    if op.gauge == "V":
+        gv[..., :, k:] = 0
+    else:
+        gv[..., k:, :] = 0
+    return [gu, gs, gv] + list(ups[3:])

@@ -20,7 +20,8 @@ What it holds to, as CuPy does:
 
 What it does not emulate: asynchrony (every call finishes before it returns; streams and events only
 keep order and time), CuPy's own numerics (results are NumPy's bit for bit, but for
-float64 maximum.at/minimum.at, rounded to float32 as CuPy's atomics do), kernel compilation
+float64 maximum.at/minimum.at, rounded to float32 as CuPy's atomics do, and SVD, whose singular vectors
+get other signs than LAPACK's, as cuSOLVER's do), kernel compilation
 (ElementwiseKernel, RawKernel, fuse raise NotImplementedError), per-function signature differences
 beyond `where=`/`initial=` on reductions, and the Generator API of cupy.random beyond what NumPy's
 legacy RandomState gives.
@@ -124,6 +125,21 @@ def _solve(a, b):
     if getattr(b, "ndim", 0) > 1 and getattr(a, "shape", ())[:-1] != b.shape[:-1]:
         raise ValueError("a must have (..., M, M) shape and b must have (..., M, K) for multidimensional b")
     return _core.function(np.linalg.solve, "solve")(a, b)
+
+
+def _np_svd_other_signs(a, full_matrices=True, compute_uv=True):
+    """NumPy's SVD with every other singular vector pair negated: still an SVD, as cuSOLVER's is, but
+    with other signs than LAPACK's (cuSOLVER's do differ from LAPACK's), so tests cannot lean on them."""
+    r = np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if not compute_uv:
+        return r
+    u, s, vh = r
+    k = s.shape[-1]
+    d = np.where(np.arange(k) % 2 == 1, -1, 1).astype(u.dtype)
+    u, vh = u.copy(), vh.copy()
+    u[..., :, :k] *= d
+    vh[..., :k, :] *= d[:, None]
+    return u, s, vh
 
 
 def _wrapped_along(npfn, name):
@@ -233,7 +249,13 @@ def _build():
         if alias in NAMES["cupy"] and isinstance(getattr(cupy, alias), types.FunctionType):
             if getattr(cupy, alias).__name__ == alias and not hasattr(np, alias):
                 setattr(cupy, alias, getattr(cupy, target))
-    _fill(linalg, NAMES["cupy.linalg"], np.linalg, BORROWED.get("cupy.linalg", {}), {"solve": _solve})
+    _fill(
+        linalg,
+        NAMES["cupy.linalg"],
+        np.linalg,
+        BORROWED.get("cupy.linalg", {}),
+        {"solve": _solve, "svd": _core.function(_np_svd_other_signs, "svd")},
+    )
     _fill(fft, NAMES["cupy.fft"], np.fft, {}, {"config": types.SimpleNamespace()})
     _fill(st, NAMES["cupy.lib.stride_tricks"], np.lib.stride_tricks, {}, {})
 

@@ -324,11 +324,11 @@ OPS = [
     OpInfo("qr", _rect(), **TOL),
     OpInfo("qr", _rect(shapes=((3, 3), (2, 4)), some=False), **TOL),
     OpInfo("Tensor.qr", _rect(shapes=((4, 2),)), **TOL),
-    OpInfo("svd", lambda r, d: _svd(r, d), **TOL),
+    OpInfo("svd", lambda r, d: _svd(r, d), gauge="V", **TOL),
     # compute_uv=False: the zero-filled U comes first among float outputs, which the gradcheck harness pairs
     # with the upstream grads of differentiable outputs only
     OpInfo("svd", lambda r, d: _svd(r, d, compute_uv=False), gradcheck=False, **TOL),
-    OpInfo("Tensor.svd", lambda r, d: _svd(r, d)[:2], **TOL),
+    OpInfo("Tensor.svd", lambda r, d: _svd(r, d)[:2], gauge="V", **TOL),
     OpInfo("pinverse", _rect(), **TOL),
     OpInfo("Tensor.pinverse", _rect(shapes=((4, 2),)), **TOL),
     OpInfo("matrix_power", _mpow, **TOL),
@@ -358,8 +358,8 @@ OPS = [
     OpInfo("linalg.qr", _rect(shapes=((3, 3), (2, 4)), mode="complete"), **TOL),
     OpInfo("linalg.qr", _rect(mode="r"), grad=False, **TOL),
     # full_matrices=True: the extra columns of U are arbitrary, so only the reduced case is gradchecked
-    OpInfo("linalg.svd", _rect(shapes=((3, 3), (4, 2), (2, 3, 2))), gradcheck=False, **TOL),
-    OpInfo("linalg.svd", _rect(shapes=((3, 3), (4, 2)), full_matrices=False), **TOL),
+    OpInfo("linalg.svd", _rect(shapes=((3, 3), (4, 2), (2, 3, 2))), gradcheck=False, gauge="Vh", **TOL),
+    OpInfo("linalg.svd", _rect(shapes=((3, 3), (4, 2)), full_matrices=False), gauge="Vh", **TOL),
     OpInfo("linalg.svdvals", _rect(), dtypes=ALL, **TOL),
     OpInfo("linalg.eigvals", _eigvals, gradcheck=False, **TOL),  # complex output: the harness checks floats only
     # eigvalsh reads one triangle: numerical gradcheck is done symmetrised in tests/test_linalg.py
