@@ -8,7 +8,7 @@ import ember
 import ember.nn.functional as F
 
 from . import constraints
-from .utils import _sum_rightmost, tril_matrix_to_vec, vec_to_tril_matrix
+from .utils import _sum_rightmost, broadcast_all, cholesky, tril_matrix_to_vec, vec_to_tril_matrix
 
 __all__ = [
     "AbsTransform",
@@ -36,6 +36,21 @@ __all__ = [
 
 def _is_tensor(x):
     return isinstance(x, ember.Tensor)
+
+
+def _equal_by_class(cls):
+    """Class decorator for a transform without parameters: any instance of `cls` (subclasses included) equals
+    any other, and all hash alike."""
+
+    def __eq__(self, other):
+        return isinstance(other, cls)
+
+    def __hash__(self):
+        return hash(cls)
+
+    cls.__eq__ = __eq__
+    cls.__hash__ = __hash__
+    return cls
 
 
 class Transform:
@@ -409,6 +424,7 @@ class ReshapeTransform(Transform):
         return ember.Size(tuple(shape[:cut]) + tuple(self.in_shape))
 
 
+@_equal_by_class
 class ExpTransform(Transform):
     """y = exp(x)."""
 
@@ -416,12 +432,6 @@ class ExpTransform(Transform):
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, ExpTransform)
-
-    def __hash__(self):
-        return hash(ExpTransform)
 
     def _call(self, x):
         return x.exp()
@@ -442,7 +452,7 @@ class PowerTransform(Transform):
 
     def __init__(self, exponent, cache_size=0):
         super().__init__(cache_size=cache_size)
-        (self.exponent,) = _broadcast_all(exponent)
+        (self.exponent,) = broadcast_all(exponent)
 
     def with_cache(self, cache_size=1):
         if self._cache_size == cache_size:
@@ -473,14 +483,7 @@ class PowerTransform(Transform):
     def forward_shape(self, shape):
         return ember.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
 
-    def inverse_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.exponent, "shape", ()))
-
-
-def _broadcast_all(*vals):
-    from .utils import broadcast_all  # noqa: PLC0415
-
-    return broadcast_all(*vals)
+    inverse_shape = forward_shape  # the broadcast is the same either way
 
 
 def _clipped_sigmoid(x):
@@ -488,6 +491,7 @@ def _clipped_sigmoid(x):
     return ember.clamp(ember.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
 
 
+@_equal_by_class
 class SigmoidTransform(Transform):
     """y = 1 / (1 + exp(-x))."""
 
@@ -495,12 +499,6 @@ class SigmoidTransform(Transform):
     codomain = constraints.unit_interval
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SigmoidTransform)
-
-    def __hash__(self):
-        return hash(SigmoidTransform)
 
     def _call(self, x):
         return _clipped_sigmoid(x)
@@ -514,6 +512,7 @@ class SigmoidTransform(Transform):
         return -F.softplus(-x) - F.softplus(x)
 
 
+@_equal_by_class
 class SoftplusTransform(Transform):
     """y = log(1 + exp(x))."""
 
@@ -521,12 +520,6 @@ class SoftplusTransform(Transform):
     codomain = constraints.positive
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, SoftplusTransform)
-
-    def __hash__(self):
-        return hash(SoftplusTransform)
 
     def _call(self, x):
         return F.softplus(x)
@@ -538,6 +531,7 @@ class SoftplusTransform(Transform):
         return -F.softplus(-x)
 
 
+@_equal_by_class
 class TanhTransform(Transform):
     """y = tanh(x)."""
 
@@ -545,12 +539,6 @@ class TanhTransform(Transform):
     codomain = constraints.interval(-1.0, 1.0)
     bijective = True
     sign = +1
-
-    def __eq__(self, other):
-        return isinstance(other, TanhTransform)
-
-    def __hash__(self):
-        return hash(TanhTransform)
 
     def _call(self, x):
         return x.tanh()
@@ -563,17 +551,12 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
 
 
+@_equal_by_class
 class AbsTransform(Transform):
     """y = |x| (not bijective; the inverse picks the positive root)."""
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    def __hash__(self):
-        return hash(AbsTransform)
 
     def _call(self, x):
         return x.abs()
@@ -656,8 +639,7 @@ class AffineTransform(Transform):
     def forward_shape(self, shape):
         return ember.broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
 
-    def inverse_shape(self, shape):
-        return ember.broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
+    inverse_shape = forward_shape  # the broadcast is the same either way
 
 
 class CorrCholeskyTransform(Transform):
@@ -714,17 +696,12 @@ class CorrCholeskyTransform(Transform):
         return ember.Size(tuple(shape[:-2]) + (n,))
 
 
+@_equal_by_class
 class SoftmaxTransform(Transform):
     """Unconstrained vector -> simplex by exp and normalisation (not bijective)."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    def __hash__(self):
-        return hash(SoftmaxTransform)
 
     def _call(self, x):
         logprobs = x
@@ -745,21 +722,13 @@ class SoftmaxTransform(Transform):
         return shape
 
 
+@_equal_by_class
 class StickBreakingTransform(Transform):
     """Unconstrained vector of length K-1 -> simplex of length K by stick breaking."""
 
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    def __hash__(self):
-        return hash(StickBreakingTransform)
-
-    def _offset(self, n, like):
-        return ember.arange(n, 0, -1, dtype=like.dtype, device=like.device).log()
 
     def _call(self, x):
         offset = x.shape[-1] + 1 - x.new_ones(x.shape[-1]).cumsum(-1)
@@ -790,17 +759,12 @@ class StickBreakingTransform(Transform):
         return ember.Size(tuple(shape[:-1]) + (shape[-1] - 1,))
 
 
+@_equal_by_class
 class LowerCholeskyTransform(Transform):
     """Unconstrained matrix -> lower triangular with positive diagonal (strict lower part plus exp of diagonal)."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
-
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    def __hash__(self):
-        return hash(LowerCholeskyTransform)
 
     def _call(self, x):
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
@@ -809,25 +773,18 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
 
 
+@_equal_by_class
 class PositiveDefiniteTransform(Transform):
     """Unconstrained matrix -> positive definite matrix (L L^T of LowerCholeskyTransform)."""
 
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.positive_definite
 
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
-
-    def __hash__(self):
-        return hash(PositiveDefiniteTransform)
-
     def _call(self, x):
         x = LowerCholeskyTransform()(x)
         return x.matmul(x.transpose(-2, -1))
 
     def _inverse(self, y):
-        from .utils import cholesky  # noqa: PLC0415
-
         return LowerCholeskyTransform().inv(cholesky(y))
 
 
