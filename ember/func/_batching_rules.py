@@ -38,17 +38,6 @@ def _any_at(xs, lvl):
     return False
 
 
-def _wrap_out(r, lvl):
-    if isinstance(r, Tensor):
-        return wrap(r, lvl)
-    if isinstance(r, (tuple, list)):
-        parts = [_wrap_out(e, lvl) for e in r]
-        if hasattr(type(r), "_fields"):
-            return type(r)(*parts)
-        return type(r)(parts)
-    return r
-
-
 def _map_out(r, fn):
     if isinstance(r, Tensor):
         return fn(r)
@@ -58,6 +47,10 @@ def _map_out(r, fn):
             return type(r)(*parts)
         return type(r)(parts)
     return r
+
+
+def _wrap_out(r, lvl):
+    return _map_out(r, lambda t: wrap(t, lvl))
 
 
 def _pad(v, k):
