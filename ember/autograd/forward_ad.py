@@ -152,20 +152,27 @@ def _find_dual(lvl, t):
     return None
 
 
-def _depends_on_other_leaves(t, bases):
-    """Whether the graph of `t` reaches a leaf other than the private tangent leaves `bases`."""
-    fn = t.grad_fn
-    if fn is None:
-        return id(t) not in bases and t._requires_grad
+def _reaches_other_leaf(outs, private):
+    """Whether the graph of the tensors `outs` (None allowed) reaches a leaf that requires grad other than
+    those whose ids are in `private`."""
     seen = set()
-    stack = [fn]
+    stack = []
+    for t in outs:
+        if t is None or not t.requires_grad:
+            continue
+        fn = t.grad_fn
+        if fn is None:
+            if id(t) not in private:
+                return True
+            continue
+        stack.append(fn)
     while stack:
         n = stack.pop()
         if n in seen:
             continue
         seen.add(n)
         if type(n) is AccumulateGrad:
-            if id(n.variable) not in bases:
+            if id(n.variable) not in private:
                 return True
             continue
         for nxt, _ in n.next_functions:
@@ -226,5 +233,5 @@ def unpack_dual(tensor, *, level=None):
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
     bases = {id(e[1]) for e in lvl.duals.values()}
-    primal = tensor if _depends_on_other_leaves(tensor, bases) else tensor.detach()
+    primal = tensor if _reaches_other_leaf([tensor], bases) else tensor.detach()
     return UnpackedDualTensor(primal, tangent)

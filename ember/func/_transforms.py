@@ -11,8 +11,8 @@ import functools
 
 from .._tensor import Tensor
 from ..autograd import grad as _autograd_grad
+from ..autograd.forward_ad import _reaches_other_leaf
 from ..autograd.grad_mode import enable_grad
-from ..autograd.graph import AccumulateGrad
 from ._pytree import tree_flatten, tree_unflatten
 from ._vmap import LEVELS, BatchedTensor, active_level_ids, fallback, from_physical, to_physical, wrap
 
@@ -62,34 +62,6 @@ class _Roots:
 
     def logical(self, p):
         return from_physical(p, self.levels)
-
-
-def _external(outs, private):
-    """Whether the graph of `outs` reaches a leaf other than the private roots."""
-    seen = set()
-    stack = []
-    for t in outs:
-        if t is None or not t.requires_grad:
-            continue
-        fn = t.grad_fn
-        if fn is None:
-            if id(t) not in private:
-                return True
-            continue
-        stack.append(fn)
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if type(n) is AccumulateGrad:
-            if id(n.variable) not in private:
-                return True
-            continue
-        for nxt, _ in n.next_functions:
-            if nxt is not None and nxt not in seen:
-                stack.append(nxt)
-    return False
 
 
 def _grad_list(outs, ins, gos, create_graph):
@@ -183,7 +155,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     f"{res.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?"
                 )
             out = roots.physical(res)
-            keep = _external([out], roots.private)
+            keep = _reaches_other_leaf([out], roots.private)
             gs = _grad_list([out], roots.phys, [_ones_like(out)], keep)
         grads = []
         for _x, r, g in zip(flat, roots.phys, gs):
@@ -246,7 +218,7 @@ def vjp(func, *primals, has_aux=False):
                     else f"vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type {type(o)}"
                 )
         outs_phys = [roots.physical(o) for o in out_flat]
-        keep = _external(outs_phys, roots.private)
+        keep = _reaches_other_leaf(outs_phys, roots.private)
     levels = roots.levels
     n_levels = len(LEVELS)
 
@@ -340,7 +312,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                 )
         outs = [roots.physical(o) for o in out_flat]
         tans = [None if r is None else roots.physical(t) for r, t in zip(roots.phys, tflat)]
-        keep = _external(outs, roots.private) or any(t is not None and t.requires_grad for t in tans)
+        keep = _reaches_other_leaf(outs, roots.private) or any(t is not None and t.requires_grad for t in tans)
         us = [O.zeros_like(o).requires_grad_(True) if o.requires_grad else None for o in outs]
         gs = _grad_list(outs, roots.phys, us, True)
         s = None
