@@ -1,18 +1,20 @@
 """Normal (Gaussian) distribution."""
 
 import math
-from numbers import Number, Real
+from numbers import Real
 
 import ember
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _standard_normal, broadcast_all
+from .utils import LocScaleParams, _standard_normal
 
 __all__ = ["Normal"]
 
+_LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
-class Normal(ExponentialFamily):
+
+class Normal(LocScaleParams, ExponentialFamily):
     """Normal distribution with mean `loc` and standard deviation `scale`."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
@@ -36,22 +38,9 @@ class Normal(ExponentialFamily):
     def variance(self):
         return self.stddev.pow(2)
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        if isinstance(loc, Number) and isinstance(scale, Number):
-            batch_shape = ember.Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
-
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Normal, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.scale = self.scale.expand(batch_shape)
-        super(Normal, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(new, batch_shape)
 
     def sample(self, sample_shape=ember.Size()):
         shape = self._extended_shape(sample_shape)
@@ -68,7 +57,7 @@ class Normal(ExponentialFamily):
             self._validate_sample(value)
         var = self.scale**2
         log_scale = math.log(self.scale) if isinstance(self.scale, Real) else self.scale.log()
-        return -((value - self.loc) ** 2) / (2 * var) - log_scale - math.log(math.sqrt(2 * math.pi))
+        return -((value - self.loc) ** 2) / (2 * var) - log_scale - _LOG_SQRT_2PI
 
     def cdf(self, value):
         if self._validate_args:

@@ -352,6 +352,43 @@ def standard_gamma(alpha):
     return _StandardGammaFn.apply(alpha)
 
 
+class LocScaleParams:
+    """The loc / scale pair of the location-scale families (Normal, Laplace, Cauchy), broadcast together."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        if isinstance(loc, Number) and isinstance(scale, Number):
+            batch_shape = ember.Size()
+        else:
+            batch_shape = self.loc.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def _expand_params(self, new, batch_shape):
+        """The rest of expand once `new` is made: loc and scale expanded, then the distribution initialised."""
+        batch_shape = ember.Size(batch_shape)
+        new.loc = self.loc.expand(batch_shape)
+        new.scale = self.scale.expand(batch_shape)
+        super(LocScaleParams, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+
+class RelaxedParams:
+    """temperature, logits and probs of a relaxed (Concrete) distribution, read from its base distribution."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
 _NO_COUNT = object()
 
 
