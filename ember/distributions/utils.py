@@ -392,9 +392,21 @@ class RelaxedParams:
 _NO_COUNT = object()
 
 
-class BinaryParams:
+class BinaryProbsLogits:
+    """probs and logits of a two-outcome parameter: whichever was not given is derived lazily from the other."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class BinaryParams(BinaryProbsLogits):
     """The probs / logits pair of the two-outcome distributions (Bernoulli, Binomial, NegativeBinomial,
-    LogitRelaxedBernoulli): exactly one is given, the other is derived lazily."""
+    LogitRelaxedBernoulli, ContinuousBernoulli): exactly one is given, the other is derived lazily."""
 
     def _set_params(self, probs, logits, total_count=_NO_COUNT):
         """Store probs or logits (broadcast with total_count, which takes its dtype) and return the batch shape."""
@@ -429,14 +441,6 @@ class BinaryParams:
 
     def _new(self, *args, **kwargs):
         return self._param.new_empty(*args, **kwargs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self):
