@@ -10,7 +10,7 @@ from ..transforms._presets import ImageClassification
 from ..transforms.functional import InterpolationMode
 from ._api import Weights, WeightsEnum, _load_weights, _prepare, _weights_for, register_model
 from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _make_divisible
+from ._utils import _init_mobile_weights, _make_divisible
 
 __all__ = ["EfficientNet", "EfficientNet_B0_Weights", "efficientnet_b0", "MBConvConfig", "MBConv"]
 
@@ -100,6 +100,11 @@ class MBConv(nn.Module):
         return result
 
 
+def _init_linear_uniform(m):
+    init_range = 1.0 / math.sqrt(m.out_features)
+    nn.init.uniform_(m.weight, -init_range, init_range)
+
+
 class EfficientNet(nn.Module):
     """Matches `torchvision.models.EfficientNet` (MBConv settings; the V2 FusedMBConv blocks are not included)."""
 
@@ -159,18 +164,7 @@ class EfficientNet(nn.Module):
             nn.Dropout(p=dropout, inplace=True),
             nn.Linear(lastconv_output_channels, num_classes),
         )
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init_range = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -init_range, init_range)
-                nn.init.zeros_(m.bias)
+        _init_mobile_weights(self, _init_linear_uniform)
 
     def _forward_impl(self, x):
         x = self.features(x)

@@ -8,7 +8,7 @@ from ..ops import SqueezeExcitation as SElayer
 from ..transforms._presets import ImageClassification
 from ._api import Weights, WeightsEnum, _load_weights, _prepare, _weights_for, register_model
 from ._meta import _IMAGENET_CATEGORIES
-from ._utils import _make_divisible
+from ._utils import _init_mobile_weights, _make_divisible
 
 __all__ = [
     "MobileNetV3",
@@ -145,17 +145,7 @@ class MobileNetV3(nn.Module):
             nn.Dropout(p=dropout, inplace=True),
             nn.Linear(last_channel, num_classes),
         )
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        _init_mobile_weights(self, lambda m: nn.init.normal_(m.weight, 0, 0.01))
 
     def _forward_impl(self, x):
         x = self.features(x)
