@@ -332,32 +332,33 @@ class RandomCrop(nn.Module):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip(nn.Module):
+class _RandomlyApplied(nn.Module):
+    """Applies ``_transform`` to the image with probability ``p`` (one draw of ``rand(1)`` per call)."""
+
     def __init__(self, p=0.5):
         super().__init__()
         self.p = p
 
+    def _transform(self, img):
+        raise NotImplementedError
+
     def forward(self, img):
         if rand(1) < self.p:
-            return F.hflip(img)
+            return self._transform(img)
         return img
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomVerticalFlip(nn.Module):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
+class RandomHorizontalFlip(_RandomlyApplied):
+    def _transform(self, img):
+        return F.hflip(img)
 
-    def forward(self, img):
-        if rand(1) < self.p:
-            return F.vflip(img)
-        return img
 
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+class RandomVerticalFlip(_RandomlyApplied):
+    def _transform(self, img):
+        return F.vflip(img)
 
 
 class RandomResizedCrop(nn.Module):
@@ -661,18 +662,9 @@ class RandomGrayscale(nn.Module):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomInvert(nn.Module):
-    def __init__(self, p=0.5):
-        super().__init__()
-        self.p = p
-
-    def forward(self, img):
-        if rand(1).item() < self.p:
-            return F.invert(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+class RandomInvert(_RandomlyApplied):
+    def _transform(self, img):
+        return F.invert(img)
 
 
 class RandomErasing(nn.Module):
