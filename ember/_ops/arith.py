@@ -7,6 +7,7 @@ from ._core import (
     GRAD,
     Node,
     Tensor,
+    _vc_of,
     arr,
     attach,
     attach2,
@@ -17,6 +18,7 @@ from ._core import (
     new_node,
     quiet,
     requires_grad,
+    scalar_type_name,
     xp_of,
 )
 
@@ -249,10 +251,6 @@ def _scale(g, other):
     return g * conj(other)
 
 
-def _tensor_or_none(x):
-    return x if isinstance(x, Tensor) else None
-
-
 _NONE2 = (None, None)  # what a product/quotient with a Python scalar saves: no tensor, still freed in backward
 
 
@@ -471,8 +469,6 @@ def _out(res, out):
         raise RuntimeError(f"Expected out tensor to have device {res.device}, but got {out.device} instead")
     src, dst = D.FROM_NP[rd.dtype], D.FROM_NP[od.dtype]
     if src._cat > dst._cat:
-        from ._core import scalar_type_name  # noqa: PLC0415
-
         raise RuntimeError(
             f"result type {scalar_type_name(src)} can't be cast to the desired output type {scalar_type_name(dst)}"
         )
@@ -480,8 +476,6 @@ def _out(res, out):
         out._data = rd.astype(od.dtype)  # resized, as torch does: a new contiguous buffer on out's device
     else:
         xp_of(od).copyto(od, rd, casting="unsafe")
-    from .._tensor import _vc_of  # noqa: PLC0415
-
     _vc_of(out).v += 1
     return out
 

@@ -7,9 +7,7 @@ of gradient accumulation is deterministic.
 import heapq
 
 from .grad_mode import GRAD
-from .graph import _FREED, ANOMALY, AccumulateGrad, Node, where_str
-
-_no_extra = Node._release_extra
+from .graph import ANOMALY, AccumulateGrad, where_str
 
 
 def _sum_to(g, shape, node, i):
@@ -149,10 +147,7 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
             if check_nan:
                 _check_nan(node, outs)
             if not retain_graph:
-                if node._saved is not None:
-                    node._saved = _FREED
-                if node.__class__._release_extra is not _no_extra:
-                    node._release_extra()
+                node._release()
             nf = node.next_functions
             if len(outs) != len(nf):
                 raise RuntimeError(

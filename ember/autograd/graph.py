@@ -117,13 +117,11 @@ _new = object.__new__
 
 
 class _Version:
-    """A version counter shared by a tensor and all its views."""
+    """A version counter shared by a tensor and all its views (made by `_vc_of`).
+
+    v: the version; where: (code, last instruction) of the last in-place write through ops, for messages."""
 
     __slots__ = ("v", "where")
-
-    def __init__(self):
-        self.v = 0
-        self.where = None  # (code, last instruction) of the last in-place write through ops, for error messages
 
 
 def _vc_of(t):
@@ -145,20 +143,6 @@ def new_node(cls):
     node._in_meta = ()
     node._saved = None
     node._seq = _next_seq()
-    # user_frame(2, cls)'s cached-depth lookup, inlined (this frame is one above user_frame's)
-    d = _hints.get(cls)
-    if d is not None:
-        try:
-            f = _getframe(d - 1)
-        except ValueError:
-            f = None
-        if f is not None:
-            code, lasti = f.f_code, f.f_lasti
-            if _known.get((cls, d, lasti)) is code:
-                node._where = (code, lasti)
-                if ANOMALY.enabled:
-                    _record_stack(node)
-                return node
     node._where = user_frame(2, cls)
     if ANOMALY.enabled:
         _record_stack(node)
@@ -379,10 +363,9 @@ class save_on_cpu(saved_tensors_hooks):
 
 
 class _SavedOutput:
-    __slots__ = ("data", "vc", "nr", "cls")
+    """An output saved by its own node, kept without its grad_fn (no reference cycle); made by _saved_output."""
 
-    def __init__(self, t):
-        _fill_saved_output(self, t)
+    __slots__ = ("data", "vc", "nr", "cls")
 
     def unpack(self, node):
         from .._tensor import make  # noqa: PLC0415
@@ -395,16 +378,10 @@ class _SavedOutput:
         return t
 
 
-def _fill_saved_output(so, t):
-    vc = t._vc
-    if vc is None:
-        vc = _vc_of(t)
-    so.data, so.vc, so.nr, so.cls = t._data, vc, t._output_nr, t.__class__
-    return so
-
-
 def _saved_output(t):
-    return _fill_saved_output(_new(_SavedOutput), t)
+    so = _new(_SavedOutput)
+    so.data, so.vc, so.nr, so.cls = t._data, _vc_of(t), t._output_nr, t.__class__
+    return so
 
 
 class _RemovableHandle:
