@@ -5,41 +5,12 @@ import warnings
 
 from .. import _dtype as D
 from ..amp import autocast_mode as _am
-from ..amp.grad_scaler import GradScaler as _GradScaler
+from ..amp._device_aliases import device_aliases
 
 __all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd"]
 
 
-class autocast(_am.autocast):
-    """Deprecated: use `ember.amp.autocast("cuda", ...)`."""
-
-    def __init__(self, enabled=True, dtype=D.float16, cache_enabled=True):
-        warnings.warn(
-            "`torch.cuda.amp.autocast(args...)` is deprecated. Please use `torch.amp.autocast('cuda', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__("cuda", enabled=enabled, dtype=dtype, cache_enabled=cache_enabled)
-
-
-class GradScaler(_GradScaler):
-    """Deprecated: use `ember.amp.GradScaler("cuda", ...)`."""
-
-    def __init__(self, init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=2000, enabled=True):
-        warnings.warn(
-            "`torch.cuda.amp.GradScaler(args...)` is deprecated. "
-            "Please use `torch.amp.GradScaler('cuda', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__(
-            "cuda",
-            init_scale=init_scale,
-            growth_factor=growth_factor,
-            backoff_factor=backoff_factor,
-            growth_interval=growth_interval,
-            enabled=enabled,
-        )
+autocast, GradScaler = device_aliases("cuda", D.float16, __name__)
 
 
 def custom_fwd(fwd=None, *, cast_inputs=None):
