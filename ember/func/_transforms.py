@@ -63,6 +63,23 @@ class _Roots:
     def logical(self, p):
         return from_physical(p, self.levels)
 
+    def gradients(self, gs, keep):
+        """One logical gradient per leaf from the physical `gs`: None for a leaf that is no root, zeros
+        for a root the output does not reach."""
+        return [
+            None if r is None else _maybe_detach(self.logical(_zeros_like(r) if g is None else g), keep)
+            for r, g in zip(self.phys, gs)
+        ]
+
+
+def _split_aux(res, has_aux, api):
+    """(output, aux) of a function's result; aux is None without has_aux."""
+    if not has_aux:
+        return res, None
+    if not (isinstance(res, tuple) and len(res) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return res
+
 
 def _grad_list(outs, ins, gos, create_graph):
     pairs = [(o, g) for o, g in zip(outs, gos) if o is not None and o.requires_grad]
@@ -139,14 +156,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             else:
                 new_args[nums[0]] = new_sel
             res = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(res, tuple) and len(res) == 2):
-                    raise RuntimeError(
-                        "grad_and_value(f)(*args): output of function f should be a tuple: (output, aux) if "
-                        "has_aux is True"
-                    )
-                res, aux = res
+            res, aux = _split_aux(res, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(res, Tensor):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(res)}")
             if res.dim() != 0:
@@ -157,13 +167,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             out = roots.physical(res)
             keep = _reaches_other_leaf([out], roots.private)
             gs = _grad_list([out], roots.phys, [_ones_like(out)], keep)
-        grads = []
-        for _x, r, g in zip(flat, roots.phys, gs):
-            if r is None:
-                grads.append(None)
-                continue
-            g = _zeros_like(r) if g is None else g
-            grads.append(_maybe_detach(roots.logical(g), keep))
+        grads = roots.gradients(gs, keep)
         value = _maybe_detach(res, keep)
         if has_aux:
             aux = _detach_tree(aux, keep)
@@ -202,13 +206,7 @@ def vjp(func, *primals, has_aux=False):
     with enable_grad():
         roots = _Roots(flat)
         res = func(*tree_unflatten(roots.wrapped, spec))
-        aux = None
-        if has_aux:
-            if not (isinstance(res, tuple) and len(res) == 2):
-                raise RuntimeError(
-                    "vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux is True"
-                )
-            res, aux = res
+        res, aux = _split_aux(res, has_aux, "vjp(f, *primals)")
         out_flat, out_spec = tree_flatten(res)
         for o in out_flat:
             if not isinstance(o, Tensor):
@@ -219,7 +217,6 @@ def vjp(func, *primals, has_aux=False):
                 )
         outs_phys = [roots.physical(o) for o in out_flat]
         keep = _reaches_other_leaf(outs_phys, roots.private)
-    levels = roots.levels
     n_levels = len(LEVELS)
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
@@ -250,14 +247,7 @@ def vjp(func, *primals, has_aux=False):
             cts = [roots.physical(c) for c in ct_flat]
             k = keep or any(c.requires_grad for c in cts)
             gs = _grad_list(outs_phys, roots.phys, cts, k)
-        grads = []
-        for _x, r, g in zip(flat, roots.phys, gs):
-            if r is None:
-                grads.append(None)
-                continue
-            g = _zeros_like(r) if g is None else g
-            grads.append(_maybe_detach(from_physical(g, levels), k))
-        return tree_unflatten(grads, spec)
+        return tree_unflatten(roots.gradients(gs, k), spec)
 
     out = tree_unflatten([_maybe_detach(o, keep) for o in out_flat], out_spec)
     if has_aux:
@@ -295,14 +285,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     with enable_grad():
         roots = _Roots(flat)
         res = func(*tree_unflatten(roots.wrapped, spec))
-        aux = None
-        if has_aux:
-            if not (isinstance(res, tuple) and len(res) == 2):
-                raise RuntimeError(
-                    "jvp(f, primals, tangents): output of function f should be a tuple: (output, aux) if has_aux is "
-                    "True"
-                )
-            res, aux = res
+        res, aux = _split_aux(res, has_aux, "jvp(f, primals, tangents)")
         out_flat, out_spec = tree_flatten(res)
         for o in out_flat:
             if not isinstance(o, Tensor):
