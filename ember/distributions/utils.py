@@ -373,6 +373,26 @@ class LocScaleParams:
         return new
 
 
+class CategoricalParams:
+    """probs, logits, param_shape and _new of the distributions built on a Categorical (Multinomial,
+    OneHotCategorical, ExpRelaxedCategorical), read from their `_categorical`."""
+
+    def _new(self, *args, **kwargs):
+        return self._categorical._new(*args, **kwargs)
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+
 class RelaxedParams:
     """temperature, logits and probs of a relaxed (Concrete) distribution, read from its base distribution."""
 
