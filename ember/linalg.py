@@ -413,28 +413,35 @@ def _is_vector_rhs(a, b):
     return b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
 
 
+def _check_same_dtype(a, b, opname, aname="A"):
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"{opname}: Expected {aname} and B to have the same dtype, but found {aname} of type "
+            f"{scalar_type_name(a.dtype)} and B of type {scalar_type_name(b.dtype)} instead"
+        )
+
+
+def _check_equation(n, b, left, opname):
+    """B's rows (left) or columns (right) must match the n x n coefficient matrix."""
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        raise RuntimeError(
+            f"{opname}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})"
+        )
+
+
 def _solve_checks(A, B, opname, left=True):
     _tensor_arg(A, opname, "A")
     _tensor_arg(B, opname, "B")
     _check_square(A, opname)
     _check_fp(A, opname)
     a, b = A._data, B._data
-    if a.dtype != b.dtype:
-        raise RuntimeError(
-            f"{opname}: Expected A and B to have the same dtype, but found A of type "
-            f"{scalar_type_name(a.dtype)} and B of type {scalar_type_name(b.dtype)} instead"
-        )
+    _check_same_dtype(a, b, opname)
     vec = left and _is_vector_rhs(a, b)
     bm = b[..., None] if vec else b
     if bm.ndim < 2:
         raise RuntimeError(f"{opname}: The input tensor B must have at least 2 dimensions.")
-    n = a.shape[-1]
-    k = bm.shape[-2] if left else bm.shape[-1]
-    if k != n:
-        eq = "AX = B" if left else "XA = B"
-        raise RuntimeError(
-            f"{opname}: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {bm.shape[-2]}x{bm.shape[-1]})"
-        )
+    _check_equation(a.shape[-1], bm, left, opname)
     try:
         np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
     except ValueError:
@@ -566,17 +573,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     _check_matrix(B, opname, "B")
     _check_fp(A, opname)
     a, b = A._data, B._data
-    if a.dtype != b.dtype:
-        raise RuntimeError(
-            f"{opname}: Expected A and B to have the same dtype, but found A of type "
-            f"{scalar_type_name(a.dtype)} and B of type {scalar_type_name(b.dtype)} instead"
-        )
-    n = a.shape[-1]
-    if (b.shape[-2] if left else b.shape[-1]) != n:
-        raise RuntimeError(
-            f"{opname}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
-            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})"
-        )
+    _check_same_dtype(a, b, opname)
+    _check_equation(a.shape[-1], b, left, opname)
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
@@ -1630,17 +1628,8 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     _check_matrix(B, opname, "B")
     _check_fp(LU, opname)
     lu_, b = LU._data, B._data
-    if lu_.dtype != b.dtype:
-        raise RuntimeError(
-            f"{opname}: Expected LU and B to have the same dtype, but found LU of type "
-            f"{scalar_type_name(lu_.dtype)} and B of type {scalar_type_name(b.dtype)} instead"
-        )
-    n = lu_.shape[-1]
-    if (b.shape[-2] if left else b.shape[-1]) != n:
-        raise RuntimeError(
-            f"{opname}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
-            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})"
-        )
+    _check_same_dtype(lu_, b, opname, "LU")
+    _check_equation(lu_.shape[-1], b, left, opname)
     piv = pivots._data.astype(np.int32, copy=False)
     p, l_, u = _unpack_arrays(lu_, piv)
     xp = xp_of(lu_)
