@@ -11,6 +11,9 @@ from .. import linalg as L
 from .. import return_types as _rt
 from .._autocast import AUTOCAST, autocast_call
 from ._core import GRAD, Node, Tensor, attach, attach_multi, bind, make, scalar_type_name, xp_of  # noqa: F401
+from .binary import where
+from .joining import cat
+from .pointwise import log
 
 __all__ = [
     "det",
@@ -43,12 +46,8 @@ def det(input):
 
 def logdet(input):
     """Matches `torch.logdet`: nan for a negative determinant (real input)."""
-    from .binary import where  # noqa: PLC0415
-
     sign, logabs = L._slogdet_impl(input, "linalg.slogdet", lambda s, a: (s, a))
     if input._data.dtype.kind == "c":
-        from .pointwise import log  # noqa: PLC0415
-
         return log(sign) + logabs
     return where(sign == -1, float("nan"), logabs)
 
@@ -137,6 +136,30 @@ def cholesky_inverse(input, upper=False, *, out=None):
     return L._arith._out(res, out)
 
 
+def _check_b_A(b, A, opname):
+    """The shared checks of cholesky_solve / triangular_solve on b (an array) and the coefficient tensor A;
+    returns the broadcast batch shape."""
+    a = A._data
+    if b.dtype != a.dtype:
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {scalar_type_name(b.dtype)} and A of type "
+            f"{scalar_type_name(a.dtype)} instead."
+        )
+    n = a.shape[-1]
+    if a.shape[-2] != n or b.shape[-2] != n:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for {opname}: each A matrix is {a.shape[-2]} by {n} but each b matrix "
+            f"is {b.shape[-2]} by {b.shape[-1]}"
+        )
+    L._check_fp(A, opname)
+    try:
+        return np.broadcast_shapes(b.shape[:-2], a.shape[:-2])
+    except ValueError:
+        raise RuntimeError(
+            f"{opname}: shapes {list(b.shape)} and {list(a.shape)} cannot be broadcast together"
+        ) from None
+
+
 class CholeskySolveBackward0(Node):
     def backward(self, g):
         B, Lf, X = self.saved
@@ -163,24 +186,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
             if b.ndim < 2
             else f"u should have at least 2 dimensions, but has {lf.ndim} dimensions instead"
         )
-    if b.dtype != lf.dtype:
-        raise RuntimeError(
-            f"Expected b and A to have the same dtype, but found b of type {scalar_type_name(b.dtype)} and A of type "
-            f"{scalar_type_name(lf.dtype)} instead."
-        )
-    n = lf.shape[-1]
-    if lf.shape[-2] != n or b.shape[-2] != n:
-        raise RuntimeError(
-            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {lf.shape[-2]} by {n} but each b matrix "
-            f"is {b.shape[-2]} by {b.shape[-1]}"
-        )
-    L._check_fp(input2, opname)
-    try:
-        np.broadcast_shapes(b.shape[:-2], lf.shape[:-2])
-    except ValueError:
-        raise RuntimeError(
-            f"{opname}: shapes {list(b.shape)} and {list(lf.shape)} cannot be broadcast together"
-        ) from None
+    _check_b_A(b, input2, opname)
     low = np.swapaxes(lf, -1, -2).conj() if upper else lf
     y = L._solve_tri_arrays(low, b, False, True, False)
     x = L._solve_tri_arrays(np.swapaxes(low, -1, -2).conj(), y, True, True, False)
@@ -269,8 +275,6 @@ class LuUnpackBackward0(Node):
     def backward(self, gP, gL, gU):
         m, n = self.mn
         k = min(m, n)
-        from .joining import cat  # noqa: PLC0415
-
         res = None
         if gL is not None:
             gl = gL.tril(-1)
@@ -349,24 +353,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
             if bb.ndim < 2
             else f"torch.triangular_solve: Expected A to have at least 2 dimensions, but it has {a.ndim} dimensions instead"
         )
-    if bb.dtype != a.dtype:
-        raise RuntimeError(
-            f"Expected b and A to have the same dtype, but found b of type {scalar_type_name(bb.dtype)} and A of type "
-            f"{scalar_type_name(a.dtype)} instead."
-        )
-    n = a.shape[-1]
-    if a.shape[-2] != n or bb.shape[-2] != n:
-        raise RuntimeError(
-            f"Incompatible matrix sizes for triangular_solve: each A matrix is {a.shape[-2]} by {n} but each b matrix "
-            f"is {bb.shape[-2]} by {bb.shape[-1]}"
-        )
-    L._check_fp(A, "triangular_solve")
-    try:
-        shape = np.broadcast_shapes(bb.shape[:-2], a.shape[:-2])
-    except ValueError:
-        raise RuntimeError(
-            f"{opname}: shapes {list(bb.shape)} and {list(a.shape)} cannot be broadcast together"
-        ) from None
+    shape = _check_b_A(bb, A, opname)
     t = L._tri_part(a, upper, unitriangular)
     xp = xp_of(a)
     if transpose:
