@@ -1,5 +1,7 @@
 """Reductions: sum and mean (the rest of the family is added alongside)."""
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
@@ -18,14 +20,15 @@ from ._core import (
     wrap_dims,
     xp_of,
 )
+from .arith import _out
+from .convert import to
+from .shape import expand, reshape, transpose, unsqueeze
 
 __all__ = ["sum", "mean"]
 
 
 def expand_reduced(g, shape, dims, keepdim):
     """Broadcast a reduction's gradient `g` back to the input `shape` (dims: the reduced dims)."""
-    from .shape import expand, reshape  # noqa: PLC0415
-
     if not keepdim and dims:
         kshape = list(shape)
         for d in dims:
@@ -44,8 +47,6 @@ def _reduce_args(input, dim, opname):
 
 class SumBackward0(Node):
     def backward(self, g):
-        from .shape import expand  # noqa: PLC0415
-
         return expand(g, self.shape)
 
 
@@ -89,8 +90,6 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
 
 class MeanBackward0(Node):
     def backward(self, g):
-        from .shape import expand  # noqa: PLC0415
-
         return expand(g / self.n, self.shape)
 
 
@@ -249,14 +248,19 @@ def _const(a, dtype):
 
 def _keep(g, shape, dims, keepdim):
     """Reshape a reduction result `g` to its keepdim shape (so that it broadcasts against the input)."""
-    from .shape import reshape  # noqa: PLC0415
-
     if keepdim or not dims or not shape:
         return g
     k = list(shape)
     for d in dims:
         k[d] = 1
     return reshape(g, tuple(k))
+
+
+def _keep_saved(node, g):
+    """(x, g, out) for a node that saved (x, out): g and out reshaped to broadcast against x."""
+    x, out = node.saved
+    shape = x._data.shape
+    return x, _keep(g, shape, node.dims, node.keepdim), _keep(out, shape, node.dims, node.keepdim)
 
 
 def _axes(d, dims):
@@ -286,8 +290,6 @@ def _int_dim(dim, opname):
 
 class ProdBackward0(Node):
     def backward(self, g):
-        from .shape import reshape  # noqa: PLC0415
-
         x, out = self.saved
         xf = reshape(x, (-1,))
         return reshape(_prod_grad(g, xf, out, 0), x._data.shape)
@@ -312,8 +314,6 @@ def _prod_grad(gk, x, ok, dim):
 
 def _prod_others(x, dim):
     """For each element, the product of the other elements along `dim` (safe with zeros), differentiable."""
-    from .shape import expand, transpose, unsqueeze  # noqa: PLC0415
-
     xt = transpose(x, dim, -1)
     n = xt._data.shape[-1]
     m = expand(unsqueeze(xt, -2), xt._data.shape[:-1] + (n, n))
@@ -436,8 +436,6 @@ def _var_forward(input, dims, correction, keepdim, opname):
         sq = (dev.real**2 + dev.imag**2) if w.dtype.kind == "c" else dev * dev
         div = n - correction
         if div <= 0:
-            import warnings  # noqa: PLC0415
-
             warnings.warn(
                 f"{opname.split('_')[0]}(): degrees of freedom is <= 0. Correction should be strictly less than the "
                 "reduction factor (input numel divided by output numel).",
@@ -505,8 +503,6 @@ def _var_mean_grad(node, x, gv, gm):
     if gv is not None:
         res = _var_grad(gv, x, node.dims, node.keepdim, node.correction, node.n)
     if gm is not None:
-        from .shape import expand  # noqa: PLC0415
-
         r = expand(_keep(gm, x._data.shape, node.dims, node.keepdim) / node.n, x._data.shape)
         res = r if res is None else res + r
     return res
@@ -580,10 +576,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
 
 class LogsumexpBackward0(Node):
     def backward(self, g):
-        x, out = self.saved
-        shape = x._data.shape
-        gk = _keep(g, shape, self.dims, self.keepdim)
-        ok = _keep(out, shape, self.dims, self.keepdim)
+        x, gk, ok = _keep_saved(self, g)
         return gk * _exp(x - ok)
 
 
@@ -620,11 +613,8 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
 
 class LinalgVectorNormBackward0(Node):
     def backward(self, g):
-        x, nrm = self.saved
+        x, gk, nk = _keep_saved(self, g)
         p = self.p
-        shape = x._data.shape
-        gk = _keep(g, shape, self.dims, self.keepdim)
-        nk = _keep(nrm, shape, self.dims, self.keepdim)
         if p == 0:
             return x * 0
         if p == 1:
@@ -663,8 +653,6 @@ def _vector_norm(input, ord, dim, keepdim, dtype, opname="linalg.vector_norm"):
         )
     x = input
     if dtype is not None and dtype.np != d.dtype:
-        from .convert import to  # noqa: PLC0415
-
         x = to(input, dtype)
         d = x._data
     _, dims = _reduce_args(x, dim, opname)
@@ -781,8 +769,6 @@ bind("count_nonzero", count_nonzero)
 
 def _with_out(res, out):
     """Write a result (a tensor or a tuple of them) into `out=` as torch does, and return it."""
-    from .arith import _out  # noqa: PLC0415
-
     if isinstance(res, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(res):
             raise TypeError(f"argument 'out' must be tuple of {len(res)} Tensors")

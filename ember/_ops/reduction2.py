@@ -22,7 +22,20 @@ from ._core import (
     wrap_dim,
     xp_of,
 )
-from .reduction import _axes, _const, _exp, _keep, _low_precision, _masked_fill, _reduce_args, _sum_dtype, _with_out
+from .reduction import (
+    _axes,
+    _const,
+    _exp,
+    _keep,
+    _keep_saved,
+    _low_precision,
+    _masked_fill,
+    _reduce_args,
+    _sum_dtype,
+    _with_out,
+)
+from .reduction import sum as _sum
+from .shape import expand, transpose, unsqueeze
 
 __all__ = [
     "max",
@@ -213,10 +226,7 @@ def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
 
 class AmaxBackward0(Node):
     def backward(self, g):
-        x, out = self.saved
-        shape = x._data.shape
-        gk = _keep(g, shape, self.dims, self.keepdim)
-        ok = _keep(out, shape, self.dims, self.keepdim)
+        x, gk, ok = _keep_saved(self, g)
         return _scale_by_count(gk, x, ok, self.dims)
 
 
@@ -611,9 +621,6 @@ class CumprodBackward0(Node):
 
 def _cumprod_grad_zeros(g, x, dim):
     """sum_{k >= i} g_k * prod_{j <= k, j != i} x_j, safe with zeros (O(n^2) along dim)."""
-    from .reduction import sum as _sum  # noqa: PLC0415
-    from .shape import expand, transpose, unsqueeze  # noqa: PLC0415
-
     xt = transpose(x, dim, -1)
     gt = transpose(g, dim, -1)
     n = xt._data.shape[-1]
@@ -728,9 +735,6 @@ def _logcumsumexp_grad_array(g, x, out, dim):
 
 def _logcumsumexp_grad_graph(g, x, out, dim):
     """The same in ember ops (O(n^2) along dim), for higher-order gradients."""
-    from .reduction import sum as _sum  # noqa: PLC0415
-    from .shape import transpose, unsqueeze  # noqa: PLC0415
-
     xt, ot, gt = transpose(x, dim, -1), transpose(out, dim, -1), transpose(g, dim, -1)
     n = xt._data.shape[-1]
     diff = unsqueeze(xt, -1) - unsqueeze(ot, -2)  # [.., i, k] = x_i - out_k
