@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .._autocast import AUTOCAST, autocast_call
+from .._backend import to_device
 from ._core import (
     GRAD,
     Node,
@@ -28,6 +29,8 @@ from ._core import (
     wrap_dim,
     xp_of,
 )
+from .reduction import sum as _sum
+from .shape import expand, reshape
 
 __all__ = [
     "index_select",
@@ -497,8 +500,6 @@ def _copy(self, src, v):
             f"dimensions in the tensor ({v.ndim})"
         )
     if type(v) is not type(self._data):
-        from .._backend import to_device  # noqa: PLC0415
-
         v = to_device(v, self.device)
     return inplace(self, v if v.dtype == npdt else v.astype(npdt), node, (self, src), "copy_")
 
@@ -517,8 +518,6 @@ class FillBackward2(Node):
 
 class FillBackward3(Node):
     def backward(self, g):
-        from .reduction import sum as _sum  # noqa: PLC0415
-
         g = _fix0(g)
         return (_zeros_like(g) if self.needs(0) else None, _sum(g) if self.needs(1) else None)
 
@@ -738,8 +737,6 @@ class IndexFillBackward0(Node):
 
 class IndexFillBackward1(Node):
     def backward(self, g):
-        from .reduction import sum as _sum  # noqa: PLC0415
-
         gself = index_fill(g, self.dim, self.index, 0) if self.needs(0) else None
         gv = _sum(index_select(g, self.dim, self.index)) if self.needs(1) else None
         return gself, gv
@@ -1260,14 +1257,13 @@ class MaskedFillBackward0(Node):
 
 class MaskedFillBackward1(Node):
     def backward(self, g):
-        from .reduction import sum as _sum  # noqa: PLC0415
-
         gself = masked_fill(g, self.mask, 0) if self.needs(0) else None
         gv = _sum(masked_fill(g, make(~self.mask._data), 0)) if self.needs(1) else None
         return gself, gv
 
 
-def _masked_fill_prep(input, mask, value, opname):
+def _masked_fill_where(input, mask, value, opname):
+    """input with value where mask is set, in input's dtype (mask broadcasts to input)."""
     _check_tensor(input, opname, "input")
     m = _mask_arr(mask, "masked_fill_")
     if isinstance(value, Tensor) and value._data.ndim:
@@ -1277,7 +1273,15 @@ def _masked_fill_prep(input, mask, value, opname):
         )
     d = input._data
     v = _scalar_value(value, d.dtype, opname)
-    return d, m, v
+    try:
+        r = xp_of(d).where(m, v, d)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_fill_: mask of shape {list(m.shape)} does not broadcast to {list(d.shape)}"
+            if opname == "masked_fill_"
+            else f"The size of tensor a ({d.shape}) must match the size of tensor b ({m.shape}) (masked_fill)"
+        ) from None
+    return r.astype(d.dtype, copy=False)
 
 
 def _masked_fill_node(mask, value):
@@ -1288,14 +1292,7 @@ def _masked_fill_node(mask, value):
 
 def masked_fill(input, mask, value):
     """Matches `torch.masked_fill` (value: a number or a 0-dim tensor; mask broadcasts)."""
-    d, m, v = _masked_fill_prep(input, mask, value, "masked_fill")
-    try:
-        r = xp_of(d).where(m, v, d)
-    except ValueError:
-        raise RuntimeError(
-            f"The size of tensor a ({d.shape}) must match the size of tensor b ({m.shape}) (masked_fill)"
-        ) from None
-    res = make(arr(r.astype(d.dtype, copy=False)))
+    res = make(arr(_masked_fill_where(input, mask, value, "masked_fill")))
     if GRAD.enabled and (input._requires_grad or requires_grad(value)):
         node = _masked_fill_node(mask, value)
         attach(res, node, (input, value) if isinstance(value, Tensor) else (input,))
@@ -1303,19 +1300,13 @@ def masked_fill(input, mask, value):
 
 
 def masked_fill_(self, mask, value):
-    d, m, v = _masked_fill_prep(self, mask, value, "masked_fill_")
-    try:
-        r = xp_of(d).where(m, v, d)
-    except ValueError:
-        raise RuntimeError(
-            f"masked_fill_: mask of shape {list(m.shape)} does not broadcast to {list(d.shape)}"
-        ) from None
+    r = _masked_fill_where(self, mask, value, "masked_fill_")
     node = None
     if GRAD.enabled and (self._requires_grad or requires_grad(value)):
         node = _masked_fill_node(mask, value)
     return inplace(
         self,
-        r.astype(d.dtype, copy=False),
+        r,
         node,
         (self, value) if isinstance(value, Tensor) else (self,),
         "masked_fill_",
@@ -1358,8 +1349,6 @@ class _PadFlatBackward(Node):
         self.n = n
 
     def backward(self, g):
-        from .shape import reshape  # noqa: PLC0415
-
         return _basic(reshape(g, (-1,)), (slice(0, self.n), Ellipsis), SliceBackward0)
 
 
@@ -1523,8 +1512,6 @@ def put_(self, index, source, accumulate=False):
 
 def take_along_dim(input, indices, dim=None, *, out=None):
     """Matches `torch.take_along_dim`."""
-    from .shape import expand, reshape  # noqa: PLC0415
-
     _check_tensor(input, "take_along_dim", "input")
     _check_tensor(indices, "take_along_dim", "indices")
     if indices._data.dtype != np.int64:
