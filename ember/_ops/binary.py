@@ -2,6 +2,7 @@
 fmax/fmin, fmod, remainder, floor_divide, xlogy, logaddexp(2), copysign, nextafter, ldexp, logical and bitwise
 ops (with their operators), isclose/allclose/equal and where."""
 
+import cmath
 import math
 import warnings
 
@@ -22,7 +23,9 @@ from ._core import (
     scalar_type_name,
     xp_of,
 )
-from .arith import _out, _shape_error, conj
+from .arith import _out, _shape_error, conj, div
+from .convert import to
+from .creation import zeros_like
 
 __all__ = [
     "pow",
@@ -156,12 +159,6 @@ class _NotImplementedBackward(Node):
 _NotImplementedBackward.__name__ = _NotImplementedBackward.__qualname__ = "NotImplemented"
 
 
-def _zeros_like(t):
-    from .creation import zeros_like  # noqa: PLC0415
-
-    return zeros_like(t)
-
-
 def _mask(d):
     return make(arr(d))
 
@@ -287,7 +284,7 @@ class PowBackward0(Node):
         (x,) = self.saved
         e = self.exponent
         if e == 0:
-            return _zeros_like(x)
+            return zeros_like(x)
         return g * conj(e * pow(x, e - 1))
 
 
@@ -303,8 +300,6 @@ class PowBackward1(Node):
             cond = _mask((x._data == 0) & (e._data >= 0))
             xp = x
             if x._data.dtype != r._data.dtype:
-                from .convert import to  # noqa: PLC0415
-
                 xp = to(x, D.FROM_NP[r._data.dtype])
             ge = g * where(cond, 0, conj(r * _log(xp)))
         return gx, ge
@@ -317,8 +312,6 @@ class PowBackward2(Node):
         e, r = self.saved
         base = self.base
         if isinstance(base, complex):
-            import cmath  # noqa: PLC0415
-
             lg = cmath.log(base) if base != 0 else complex(-math.inf)
         elif base > 0:
             lg = math.log(base)
@@ -429,8 +422,6 @@ def pow_(self, exponent):
 
 def float_power(input, exponent, *, out=None):
     """Matches `torch.float_power`: pow computed in float64 (complex128 for complex operands)."""
-    from .convert import to  # noqa: PLC0415
-
     cplx = any(
         (isinstance(v, Tensor) and v._data.dtype.kind == "c") or isinstance(v, (complex, np.complexfloating))
         for v in (input, exponent)
@@ -444,8 +435,6 @@ def float_power(input, exponent, *, out=None):
 
 
 def float_power_(self, exponent):
-    from .convert import to  # noqa: PLC0415
-
     cplx = self._data.dtype.kind == "c" or (
         (isinstance(exponent, Tensor) and exponent._data.dtype.kind == "c") or isinstance(exponent, complex)
     )
@@ -498,7 +487,7 @@ class NextafterBackward0(Node):
     def backward(self, g):
         a, b = self.saved
         ga = where(_mask(a._data != b._data), g, 0) if self.needs(0) else None
-        return ga, _zeros_like(b) if self.needs(1) else None
+        return ga, zeros_like(b) if self.needs(1) else None
 
 
 def _float_op(input, other, ufunc, opname, node_cls, kernel=None, save_out=False):
@@ -567,7 +556,7 @@ class CopysignBackward0(Node):
     def backward(self, g):
         a, b, r = self.saved
         ga = g * where(_mask(a._data == 0), 0, r / a) if self.needs(0) else None
-        return ga, _zeros_like(b) if self.needs(1) else None
+        return ga, zeros_like(b) if self.needs(1) else None
 
 
 class CopysignBackward1(Node):
@@ -979,8 +968,6 @@ class _DivModBackward(Node):
     """a - div(a, b, rounding_mode) * b: g for a, -g * div(a, b, rounding_mode) for b."""
 
     def backward(self, g):
-        from .arith import div  # noqa: PLC0415
-
         a, b = self.saved
         return (g if self.needs(0) else None, -g * div(a, b, rounding_mode=self.rounding) if self.needs(1) else None)
 

@@ -14,8 +14,22 @@ import numpy as np
 
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
-from ._core import GRAD, Node, Tensor, arr, attach, binary_arrays, bind, inplace, make, wrap_dim, xp_of
+from ._core import (
+    GRAD,
+    Node,
+    Tensor,
+    arr,
+    attach,
+    binary_arrays,
+    bind,
+    inplace,
+    make,
+    scalar_type_name,
+    wrap_dim,
+    xp_of,
+)
 from .arith import _out, conj, mul
+from .convert import clone
 from .reduction import sum as _sum
 from .shape import reshape, squeeze, transpose, unsqueeze
 
@@ -63,8 +77,6 @@ _CPP_NAMES = {
 
 def _tname(t):
     """torch's ScalarType name of a tensor's dtype: Float, Double, Long..."""
-    from ._core import scalar_type_name  # noqa: PLC0415
-
     return scalar_type_name(t._data.dtype)
 
 
@@ -1402,8 +1414,6 @@ def _chain_raw(matrices):
         if t._data.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {t._data.ndim}, expected 2 instead.")
     if len(matrices) == 1:
-        from .convert import clone  # noqa: PLC0415
-
         return clone(matrices[0])
     dt = matrices[0]._data.dtype
     for i, t in enumerate(matrices[1:], 1):

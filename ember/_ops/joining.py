@@ -23,8 +23,11 @@ from ._core import (
     wrap_dim,
     xp_of,
 )
+from .convert import clone
+from .reduction import sum as _sum
 from .shape import expand, reshape, unsqueeze
 from .shape2 import (
+    DiagonalBackward0,
     _a1,
     _a2,
     _a3,
@@ -361,8 +364,6 @@ def rot90(input, k=1, dims=(0, 1)):
 
 class RepeatBackward0(Node):
     def backward(self, g):
-        from .reduction import sum as _sum  # noqa: PLC0415
-
         reps, shape = self.reps, self.shape
         lead = len(reps) - len(shape)
         padded = (1,) * lead + tuple(shape)
@@ -495,8 +496,6 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     total = size * n
     if output_size is not None and output_size != total:
         raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got {output_size}")
-    from .convert import clone  # noqa: PLC0415
-
     e = unsqueeze(input, dim + 1)
     e = expand(e, d.shape[: dim + 1] + (n,) + d.shape[dim + 1 :])
     return reshape(clone(e), d.shape[:dim] + (total,) + d.shape[dim + 1 :])
@@ -603,8 +602,6 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 class DiagonalBackward0_copy(Node):  # noqa: N801 - torch's name
     def backward(self, g):
-        from .shape2 import DiagonalBackward0  # noqa: PLC0415
-
         return DiagonalBackward0.backward(self, g)
 
 

@@ -13,7 +13,7 @@ from .._device import as_device
 from .._generator import default_generator
 from ._core import GRAD, Node, Tensor, attach, bind, inplace, make, scalar_type_name
 from ._core import check_inplace as _check_inplace
-from .creation import _sizes
+from .creation import _sizes, zeros_like
 
 __all__ = [
     "rand",
@@ -38,19 +38,13 @@ def _not_implemented(kernel, dt):
     raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_type_name(dt)}'")
 
 
-def _zeros_like(g):
-    from .creation import zeros_like  # noqa: PLC0415
-
-    return zeros_like(g)
-
-
 # -- backward nodes: random outputs do not depend on their parameters ----------------------
 
 
 class _ZeroGrad(Node):
     def backward(self, g):
         n = len(self.next_functions)
-        return tuple(_zeros_like(g) if self.needs(i) else None for i in range(n)) if n > 1 else _zeros_like(g)
+        return tuple(zeros_like(g) if self.needs(i) else None for i in range(n)) if n > 1 else zeros_like(g)
 
 
 class UniformBackward0(_ZeroGrad):
