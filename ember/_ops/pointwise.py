@@ -12,8 +12,8 @@ from ._core import (
     Tensor,
     arr,
     attach,
+    attach1,
     bind,
-    edge,
     inplace,
     make,
     new_node,
@@ -189,14 +189,7 @@ def _unary(name, compute, node_cls=None, save=None, real_only=False, err=None):
         r = make(compute(d))
         if node_cls is not None and GRAD.enabled and input._requires_grad:
             node = new_node(node_cls) if plain_node else node_cls()
-            # attach1(r, node, input), inlined
-            fn = input._grad_fn
-            node.next_functions = (
-                ((fn, input._output_nr),) if fn is not None and input._base is None else (edge(input),)
-            )
-            node._in_meta = ((d.shape, d.dtype),)
-            r._grad_fn = node
-            r._requires_grad = True
+            attach1(r, node, input)
             if save is not None:
                 node.save1(r if save == "out" else input)
         return _out(r, out) if out is not None else r
