@@ -368,7 +368,6 @@ def _slow_gradcheck(
     use_forward_ad=False,
     complex_indices=None,
     test_imag=False,
-    masked=False,
 ):
     func_out = _as_tuple(func_out)
     if not outputs:
@@ -467,7 +466,6 @@ def _fast_gradcheck(
     use_forward_ad=False,
     complex_indices=None,
     test_imag=False,
-    masked=False,
 ):
     E = _E()
     diff = [t for _, t in _diff_inputs(inputs)]
@@ -674,8 +672,8 @@ def gradcheck(
 ):
     """Matches `torch.autograd.gradcheck`: True, or GradcheckError (False with raise_exception=False).
 
-    check_batched_grad / check_batched_forward_grad are accepted; ember has no vmap, so batched gradients are
-    the same per-sample computation and are not checked separately."""
+    check_batched_grad / check_batched_forward_grad and masked are accepted for torch's signature; batched
+    gradients are not checked separately."""
     if not (check_forward_ad or check_backward_ad):
         raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad to be True")
     if check_batched_grad and not check_backward_ad:
@@ -695,7 +693,6 @@ def gradcheck(
             check_forward_ad,
             check_backward_ad,
             fast_mode,
-            masked,
         )
     except GradcheckError:
         if raise_exception:
@@ -703,9 +700,7 @@ def gradcheck(
         return False
 
 
-def _gradcheck(
-    func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, fwd, bwd, fast_mode, masked
-):
+def _gradcheck(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad, check_grad_dtypes, fwd, bwd, fast_mode):
     inputs = _as_tuple(inputs)
     _check_inputs(inputs)
     func_out = func(*inputs)
