@@ -1,5 +1,7 @@
 """Constraints: objects whose `check(value)` says where a value is valid (torch.distributions.constraints)."""
 
+import numpy as np
+
 import ember
 
 __all__ = [
@@ -329,8 +331,6 @@ class _PositiveSemidefinite(_Symmetric):
         sym_check = super().check(value)
         if not bool(sym_check.all()):
             return sym_check
-        import numpy as np  # noqa: PLC0415
-
         ev = np.linalg.eigvalsh(value.detach().cpu().numpy())
         return ember.tensor((ev >= 0).all(-1), device=value.device)
 
@@ -340,8 +340,6 @@ class _PositiveDefinite(_Symmetric):
         sym_check = super().check(value)
         if not bool(sym_check.all()):
             return sym_check
-        import numpy as np  # noqa: PLC0415
-
         arr = value.detach().cpu().numpy()
         flat = arr.reshape((-1,) + arr.shape[-2:])
         ok = np.empty(flat.shape[0], dtype=bool)
