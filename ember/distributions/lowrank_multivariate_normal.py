@@ -8,13 +8,9 @@ from . import constraints
 from .distribution import Distribution
 from .kl import register_kl
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_mv
-from .utils import _standard_normal, cholesky, lazy_property, solve_triangular
+from .utils import _mT, _standard_normal, cholesky, lazy_property, solve_triangular
 
 __all__ = ["LowRankMultivariateNormal"]
-
-
-def _mT(x):
-    return x.transpose(-2, -1)
 
 
 def _eye_like(n, like):

@@ -6,7 +6,7 @@ import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import _standard_normal, cholesky, cholesky_inverse, lazy_property, solve_triangular
+from .utils import ScaleTrilParams, _standard_normal, cholesky, cholesky_inverse, lazy_property, solve_triangular
 
 __all__ = ["MultivariateNormal"]
 
@@ -31,7 +31,7 @@ def _precision_to_scale_tril(p):
     return solve_triangular(l_inv, eye.expand(l_inv.shape), upper=False)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(ScaleTrilParams, Distribution):
     arg_constraints = {
         "loc": constraints.real_vector,
         "covariance_matrix": constraints.positive_definite,
@@ -93,15 +93,6 @@ class MultivariateNormal(Distribution):
 
     def _matrix_shape(self):
         return tuple(self._batch_shape) + tuple(self._event_shape) + tuple(self._event_shape)
-
-    @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self):
-        lo = self._unbroadcasted_scale_tril
-        return ember.matmul(lo, lo.transpose(-2, -1)).expand(self._matrix_shape())
 
     @lazy_property
     def precision_matrix(self):

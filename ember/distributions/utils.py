@@ -373,6 +373,20 @@ class LocScaleParams:
         return new
 
 
+class ScaleTrilParams:
+    """scale_tril and covariance_matrix of the distributions that keep a Cholesky factor
+    `_unbroadcasted_scale_tril` (MultivariateNormal, Wishart), expanded to their `_matrix_shape()`."""
+
+    @lazy_property
+    def scale_tril(self):
+        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
+
+    @lazy_property
+    def covariance_matrix(self):
+        lo = self._unbroadcasted_scale_tril
+        return ember.matmul(lo, _mT(lo)).expand(self._matrix_shape())
+
+
 class CategoricalParams:
     """probs, logits, param_shape and _new of the distributions built on a Categorical (Multinomial,
     OneHotCategorical, ExpRelaxedCategorical), read from their `_categorical`."""

@@ -10,15 +10,11 @@ from . import constraints
 from .chi2 import Chi2
 from .exp_family import ExponentialFamily
 from .multivariate_normal import _precision_to_scale_tril
-from .utils import cholesky, digamma, lazy_property, mvlgamma, vec_to_tril_matrix
+from .utils import ScaleTrilParams, _mT, cholesky, digamma, lazy_property, mvlgamma, vec_to_tril_matrix
 
 __all__ = ["Wishart"]
 
 _log_2 = math.log(2)
-
-
-def _mT(x):
-    return x.transpose(-2, -1)
 
 
 def _mvdigamma(x, p):
@@ -32,12 +28,7 @@ def _clamp_above_eps(x):
     return x.clamp(min=ember.finfo(x.dtype).eps)
 
 
-def _cholesky_solve(b, lo):
-    """inv(lo @ lo.T) @ b for lower-triangular lo (batch dims broadcast)."""
-    return ember.cholesky_solve(b, lo)
-
-
-class Wishart(ExponentialFamily):
+class Wishart(ScaleTrilParams, ExponentialFamily):
     support = constraints.positive_definite
     has_rsample = True
     _mean_carrier_measure = 0
@@ -114,19 +105,10 @@ class Wishart(ExponentialFamily):
         return tuple(self._batch_shape) + tuple(self._event_shape)
 
     @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self):
-        lo = self._unbroadcasted_scale_tril
-        return ember.matmul(lo, _mT(lo)).expand(self._matrix_shape())
-
-    @lazy_property
     def precision_matrix(self):
         lo = self._unbroadcasted_scale_tril
         eye = ember.eye(self._event_shape[-1], dtype=lo.dtype, device=lo.device)
-        return _cholesky_solve(eye, lo).expand(self._matrix_shape())
+        return ember.cholesky_solve(eye, lo).expand(self._matrix_shape())
 
     def _df_matrix(self, x):
         return x.reshape(tuple(self._batch_shape) + (1, 1))
@@ -191,7 +173,7 @@ class Wishart(ExponentialFamily):
             self._validate_sample(value)
         nu = self.df
         p = self._event_shape[-1]
-        trace = _cholesky_solve(value, self._unbroadcasted_scale_tril).diagonal(dim1=-2, dim2=-1).sum(-1)
+        trace = ember.cholesky_solve(value, self._unbroadcasted_scale_tril).diagonal(dim1=-2, dim2=-1).sum(-1)
         return (
             -nu * (p * _log_2 / 2 + self._half_logdet_cov())
             - mvlgamma(nu / 2, p)
