@@ -72,11 +72,7 @@ class CIFAR10(VisionDataset):
 
         img, target = self.data[index], self.targets[index]
         img = _pil().fromarray(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transform_pair(img, target)
 
     def __len__(self):
         return len(self.data)

@@ -37,10 +37,7 @@ class FakeData(VisionDataset):
         target = randint(0, self.num_classes, size=(1,), dtype=_long)[0]
         set_rng_state(rng_state)
         img = ToPILImage()(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
+        img, target = self._transform_pair(img, target)
         return img, target.item() if hasattr(target, "item") else target
 
     def __len__(self):

@@ -7,6 +7,11 @@ from ...utils.data import Dataset
 __all__ = ["VisionDataset", "StandardTransform"]
 
 
+def _format_transform_repr(transform, head):
+    lines = transform.__repr__().splitlines()
+    return [f"{head}{lines[0]}"] + ["{}{}".format(" " * len(head), line) for line in lines[1:]]
+
+
 class VisionDataset(Dataset):
     """Base class of the vision datasets: ``root``, ``transform``, ``target_transform`` (or joint ``transforms``)."""
 
@@ -29,6 +34,14 @@ class VisionDataset(Dataset):
     def __getitem__(self, index):
         raise NotImplementedError
 
+    def _transform_pair(self, sample, target):
+        """``transform`` on the sample and ``target_transform`` on the target, where set."""
+        if self.transform is not None:
+            sample = self.transform(sample)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return sample, target
+
     def __len__(self):
         raise NotImplementedError
 
@@ -44,8 +57,7 @@ class VisionDataset(Dataset):
         return "\n".join(lines)
 
     def _format_transform_repr(self, transform, head):
-        lines = transform.__repr__().splitlines()
-        return [f"{head}{lines[0]}"] + ["{}{}".format(" " * len(head), line) for line in lines[1:]]
+        return _format_transform_repr(transform, head)
 
     def extra_repr(self):
         return ""
@@ -64,8 +76,7 @@ class StandardTransform:
         return input, target
 
     def _format_transform_repr(self, transform, head):
-        lines = transform.__repr__().splitlines()
-        return [f"{head}{lines[0]}"] + ["{}{}".format(" " * len(head), line) for line in lines[1:]]
+        return _format_transform_repr(transform, head)
 
     def __repr__(self):
         body = [self.__class__.__name__]
