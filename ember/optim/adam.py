@@ -5,15 +5,13 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._ops._core import arr
 from .._ops.creation import _finish
-from ._util import check_hparams
-from .optimizer import Optimizer, _bump
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, weight_decay, zeros_state
 
 __all__ = ["Adam", "AdamW"]
 
 
-class Adam(Optimizer):
+class Adam(SingleTensorOptimizer):
     """Matches `torch.optim.Adam` (the single-tensor CPU algorithm, op for op)."""
 
     def __init__(
@@ -48,35 +46,22 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        return self._run_step(closure, self._update)
-
     def _update(self):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            amsgrad, maximize, decoupled = group["amsgrad"], group["maximize"], group["decoupled_weight_decay"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                w = p._data
-                g = p._grad._data
-                if maximize:
-                    g = arr(-g)
-                state = self.state[p]
+            amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
+            for p, g, w, state in self._params(group, "Adam"):
                 if len(state) == 0:
+                    # float32 whatever the default dtype (scalar_state would follow a float64 default)
                     state["step"] = _finish(np.zeros((), dtype=D.float32.np), False)
-                    state["exp_avg"] = _finish(np.zeros_like(w), False)
-                    state["exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                    state["exp_avg"] = zeros_state(w)
+                    state["exp_avg_sq"] = zeros_state(w)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = _finish(np.zeros_like(w), False)
+                        state["max_exp_avg_sq"] = zeros_state(w)
                 step_t = state["step"]
                 step_t._data += 1
-                if wd != 0:
-                    if decoupled:
-                        w *= 1 - lr * wd
-                    else:
-                        g = arr(g + wd * w)
+                g = weight_decay(g, w, lr, wd, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
                 # torch's op order, each op one in-place pass into m, v or a single scratch buffer t:
@@ -105,9 +90,7 @@ class Adam(Optimizer):
                 np.divide(m, t, out=t)
                 t *= step_size
                 w -= t
-                for key in state:
-                    _bump(state[key])
-                _bump(p)
+                bump_all(state, p)
 
 
 class AdamW(Adam):
