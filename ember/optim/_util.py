@@ -60,6 +60,19 @@ def weight_decay(g, w, lr, wd, decoupled=False):
     return g
 
 
+def update_moments(state, g, beta1, beta2):
+    """Adam's running moments in place, in torch's op order: exp_avg lerps toward g, exp_avg_sq toward g * g.
+
+    Returns the two arrays (exp_avg, exp_avg_sq).
+    """
+    m = state["exp_avg"]._data
+    v = state["exp_avg_sq"]._data
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += ((1 - beta2) * g) * g
+    return m, v
+
+
 def bump_all(state, p):
     """Record the in-place updates of every state tensor and of p."""
     for key in state:

@@ -2,7 +2,15 @@
 
 import numpy as np
 
-from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
+from ._util import (
+    SingleTensorOptimizer,
+    bump_all,
+    check_hparams,
+    scalar_state,
+    update_moments,
+    weight_decay,
+    zeros_state,
+)
 
 __all__ = ["NAdam"]
 
@@ -61,11 +69,7 @@ class NAdam(SingleTensorOptimizer):
                 mp = state["mu_product"]._data
                 mp *= mu
                 mu_product = float(mp)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                m += (1 - beta1) * (g - m)
-                v *= beta2
-                v += ((1 - beta2) * g) * g
+                m, v = update_moments(state, g, beta1, beta2)
                 denom = np.sqrt(v / bias_correction2)
                 denom += eps
                 mu_product_next = mu_product * mu_next

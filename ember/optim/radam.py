@@ -2,7 +2,15 @@
 
 import numpy as np
 
-from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
+from ._util import (
+    SingleTensorOptimizer,
+    bump_all,
+    check_hparams,
+    scalar_state,
+    update_moments,
+    weight_decay,
+    zeros_state,
+)
 
 __all__ = ["RAdam"]
 
@@ -52,11 +60,7 @@ class RAdam(SingleTensorOptimizer):
                 step_t._data += 1
                 step = float(step_t._data)
                 g = weight_decay(g, w, lr, wd, decoupled)
-                m = state["exp_avg"]._data
-                v = state["exp_avg_sq"]._data
-                m += (1 - beta1) * (g - m)
-                v *= beta2
-                v += ((1 - beta2) * g) * g
+                m, v = update_moments(state, g, beta1, beta2)
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
                 corrected = m / bias_correction1
