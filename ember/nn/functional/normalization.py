@@ -323,20 +323,27 @@ def _shape_str(s):
     return "[" + ", ".join(str(int(v)) for v in s) + "]"
 
 
+def _normalized_shape(normalized_shape, shape):
+    """normalized_shape as a tuple of ints, checked to be the trailing dims of an input shaped `shape`."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or len(shape) < k or tuple(shape[len(shape) - k :]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={_shape_str(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{_shape_str(shape)}"
+        )
+    return normalized_shape
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Matches `torch.nn.functional.layer_norm`."""
     if AUTOCAST.on:
         return autocast_call("layer_norm", layer_norm, (input, normalized_shape, weight, bias, eps), {})
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(int(s) for s in normalized_shape)
     xd = input._data
+    normalized_shape = _normalized_shape(normalized_shape, xd.shape)
     k = len(normalized_shape)
-    if k == 0 or xd.ndim < k or tuple(xd.shape[xd.ndim - k :]) != normalized_shape:
-        raise RuntimeError(
-            f"Given normalized_shape={_shape_str(normalized_shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{_shape_str(xd.shape)}"
-        )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t._data.shape) != normalized_shape:
             raise RuntimeError(
@@ -541,16 +548,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """Matches `torch.nn.functional.rms_norm`."""
     if AUTOCAST.on:
         return autocast_call("rms_norm", rms_norm, (input, normalized_shape, weight, eps), {})
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(int(s) for s in normalized_shape)
     xd = input._data
+    normalized_shape = _normalized_shape(normalized_shape, xd.shape)
     k = len(normalized_shape)
-    if k == 0 or xd.ndim < k or tuple(xd.shape[xd.ndim - k :]) != normalized_shape:
-        raise RuntimeError(
-            f"Given normalized_shape={_shape_str(normalized_shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size{_shape_str(xd.shape)}"
-        )
     if eps is None:
         eps = float(np.finfo(xd.dtype).eps) if xd.dtype.kind == "f" else float(np.finfo(np.float32).eps)
     dims = tuple(range(xd.ndim - k, xd.ndim))
