@@ -571,6 +571,16 @@ def _fold(cols, sp, C, unb=False):
     return out
 
 
+def _block_args(kernel_size, dilation, padding, stride):
+    """unfold/fold's sliding-block arguments as pairs, in that order."""
+    return (
+        _tuple(kernel_size, 2, "kernel_size"),
+        _tuple(dilation, 2, "dilation"),
+        _tuple(padding, 2, "padding"),
+        _tuple(stride, 2, "stride"),
+    )
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Matches `torch.nn.functional.unfold` (im2col): (N, C, H, W) -> (N, C * kh * kw, L)."""
     if not isinstance(input, Tensor):
@@ -581,10 +591,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
             f"[{_fmt(input.shape)}]"
         )
     batched = input.dim() == 4
-    K = _tuple(kernel_size, 2, "kernel_size")
-    dil = _tuple(dilation, 2, "dilation")
-    pad = _tuple(padding, 2, "padding")
-    st = _tuple(stride, 2, "stride")
+    K, dil, pad, st = _block_args(kernel_size, dilation, padding, stride)
     S = tuple(input.shape[-2:])
     sp = _Spec(S, K, st, dil, pad, pad, 1)
     if any(o <= 0 for o in sp.out):
@@ -607,10 +614,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         )
     batched = input.dim() == 3
     S = _tuple(output_size, 2, "output_size")
-    K = _tuple(kernel_size, 2, "kernel_size")
-    dil = _tuple(dilation, 2, "dilation")
-    pad = _tuple(padding, 2, "padding")
-    st = _tuple(stride, 2, "stride")
+    K, dil, pad, st = _block_args(kernel_size, dilation, padding, stride)
     sp = _Spec(S, K, st, dil, pad, pad, 1)
     ck = input.shape[-2]
     kk = K[0] * K[1]
