@@ -8,15 +8,10 @@ import numpy as np
 import pytest
 import torch
 import torch.distributions as TD
+from test_distributions import _np, assert_same_grads
 
 import ember
 import ember.distributions as ED
-
-
-def _np(t):
-    if isinstance(t, torch.Tensor):
-        return t.detach().cpu().numpy()
-    return t.detach().cpu().numpy() if isinstance(t, ember.Tensor) else np.asarray(t)
 
 
 def close(e, t, rtol=1e-6, atol=1e-8, what=""):
@@ -205,14 +200,7 @@ def test_gradients(spec):
         assert eexc is None, (what, eexc)
         if not tout.requires_grad:
             continue
-        tg = torch.autograd.grad(tout, [tp[k] for k in keys], allow_unused=True, retain_graph=True)
-        eg = ember.autograd.grad(eout, [ep[k] for k in keys], allow_unused=True, retain_graph=True)
-        for k, a, b in zip(keys, eg, tg):
-            if b is None:
-                assert a is None or np.allclose(_np(a), 0), f"{what} grad {k}"
-                continue
-            assert a is not None, f"{what}: ember has no gradient for {k}"
-            close(a, b, 1e-5, 1e-8, f"{what} grad {k}")
+        assert_same_grads(what, tout, eout, tp, ep, keys, atol=1e-8, close=close)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
