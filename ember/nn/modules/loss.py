@@ -3,6 +3,7 @@
 import warnings
 
 from ..functional import loss as F
+from .distance import PairwiseDistance
 from .module import Module
 
 __all__ = [
@@ -321,30 +322,6 @@ class TripletMarginLoss(_Loss):
         )
 
 
-def _pairwise_distance_module():
-    try:
-        from .distance import PairwiseDistance  # noqa: PLC0415
-    except ImportError:
-        PairwiseDistance = _PairwiseDistance
-    return PairwiseDistance()
-
-
-class _PairwiseDistance(Module):
-    """Stand-in for nn.PairwiseDistance while ember.nn.modules.distance is not there."""
-
-    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
-        super().__init__()
-        self.norm = p
-        self.eps = eps
-        self.keepdim = keepdim
-
-    def forward(self, x1, x2):
-        return F._pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
-
-    def _get_name(self):
-        return "PairwiseDistance"
-
-
 class TripletMarginWithDistanceLoss(_Loss):
     """Matches `torch.nn.TripletMarginWithDistanceLoss`."""
 
@@ -356,7 +333,7 @@ class TripletMarginWithDistanceLoss(_Loss):
             raise ValueError(
                 f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead"
             )
-        self.distance_function = distance_function if distance_function is not None else _pairwise_distance_module()
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
         self.margin = margin
         self.swap = swap
 
