@@ -1,5 +1,6 @@
-"""Helpers shared by the distributions: argument broadcasting, probs <-> logits, lazy properties, and
-private differentiable special functions / linear algebra / gamma sampling where ember has no public op yet."""
+"""Helpers shared by the distributions: argument broadcasting, probs <-> logits, lazy properties, parameter
+mixins, special functions that promote integer input to the default dtype, and private differentiable linear
+algebra / gamma sampling."""
 
 import math
 from functools import update_wrapper
@@ -132,58 +133,7 @@ def _from(a, like):
     return out.to(device=like.device, dtype=like.dtype)
 
 
-# -- special functions (ember.lgamma / digamma / polygamma when present, else these) ------------------------
-
-
-class _LgammaFn(Function):
-    @staticmethod
-    def forward(ctx, x):
-        from scipy import special  # noqa: PLC0415
-
-        ctx.save_for_backward(x)
-        return _from(special.gammaln(_np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * digamma(x)
-
-
-class _DigammaFn(Function):
-    @staticmethod
-    def forward(ctx, x):
-        from scipy import special  # noqa: PLC0415
-
-        ctx.save_for_backward(x)
-        return _from(special.digamma(_np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * polygamma(1, x)
-
-
-class _PolygammaFn(Function):
-    @staticmethod
-    def forward(ctx, x, n):
-        from scipy import special  # noqa: PLC0415
-
-        ctx.save_for_backward(x)
-        ctx.n = n
-        return _from(special.polygamma(n, _np(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * polygamma(ctx.n + 1, x), None
-
-
-def _public(name):
-    f = getattr(ember, name, None)
-    if f is None:
-        sp = getattr(ember, "special", None)
-        f = getattr(sp, name, None) if sp is not None else None
-    return f
+# -- special functions ------------------------------------------------------------------------------------
 
 
 def _float(x):
@@ -191,21 +141,15 @@ def _float(x):
 
 
 def lgamma(x):
-    x = _float(x)
-    f = _public("lgamma")
-    return f(x) if f is not None else _LgammaFn.apply(x)
+    return ember.lgamma(_float(x))
 
 
 def digamma(x):
-    x = _float(x)
-    f = _public("digamma")
-    return f(x) if f is not None else _DigammaFn.apply(x)
+    return ember.digamma(_float(x))
 
 
 def polygamma(n, x):
-    x = _float(x)
-    f = _public("polygamma")
-    return f(n, x) if f is not None else _PolygammaFn.apply(x, n)
+    return ember.polygamma(n, _float(x))
 
 
 def mvlgamma(x, p):
