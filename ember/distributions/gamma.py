@@ -33,10 +33,6 @@ class _GammaincFn(Function):
         return None, g * ember.exp((a - 1) * ember.log(x) - x - lgamma(a))
 
 
-def _xlogy(x, y):
-    return ember.xlogy(x, y)
-
-
 class Gamma(ExponentialFamily):
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -82,8 +78,8 @@ class Gamma(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         return (
-            _xlogy(self.concentration, self.rate)
-            + _xlogy(self.concentration - 1, value)
+            ember.xlogy(self.concentration, self.rate)
+            + ember.xlogy(self.concentration - 1, value)
             - self.rate * value
             - lgamma(self.concentration)
         )
