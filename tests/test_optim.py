@@ -115,3 +115,25 @@ def test_closure_and_zero_grad():
     assert p.grad.tolist() == [0.0, 0.0]
     opt.zero_grad()
     assert p.grad is None
+
+
+_STATEFUL = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD"]
+
+
+@pytest.mark.parametrize("name", _STATEFUL)
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_state_dtypes_follow_the_default_dtype_as_torch(name, default):
+    """Step-like state is float64 under a float64 default dtype and float32 otherwise, as in torch."""
+    got = {}
+    for lib in (torch, ember):
+        prev = lib.get_default_dtype()
+        lib.set_default_dtype(getattr(lib, default))
+        try:
+            p = lib.nn.Parameter(lib.ones(3, dtype=lib.float32))
+            opt = getattr(lib.optim, name)([p], lr=0.1)
+            p.grad = lib.ones(3, dtype=lib.float32)
+            opt.step()
+            got[lib.__name__] = {k: str(v.dtype).split(".")[-1] for k, v in opt.state[p].items() if hasattr(v, "dtype")}
+        finally:
+            lib.set_default_dtype(prev)
+    assert got["ember"] == got["torch"]

@@ -4,9 +4,7 @@ import math
 
 import numpy as np
 
-from .. import _dtype as D
-from .._ops.creation import _finish
-from ._util import SingleTensorOptimizer, bump_all, check_hparams, weight_decay, zeros_state
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["Adam", "AdamW"]
 
@@ -53,8 +51,7 @@ class Adam(SingleTensorOptimizer):
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             for p, g, w, state in self._params(group, "Adam"):
                 if len(state) == 0:
-                    # float32 whatever the default dtype (scalar_state would follow a float64 default)
-                    state["step"] = _finish(np.zeros((), dtype=D.float32.np), False)
+                    state["step"] = scalar_state(0.0)  # float64 under a float64 default, as torch
                     state["exp_avg"] = zeros_state(w)
                     state["exp_avg_sq"] = zeros_state(w)
                     if amsgrad:
