@@ -442,17 +442,7 @@ def _solve_checks(A, B, opname, left=True):
     if bm.ndim < 2:
         raise RuntimeError(f"{opname}: The input tensor B must have at least 2 dimensions.")
     _check_equation(a.shape[-1], bm, left, opname)
-    try:
-        np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
-    except ValueError:
-        sa, sb = a.shape[:-2], bm.shape[:-2]
-        for i in range(1, min(len(sa), len(sb)) + 1):
-            if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) at non-singleton "
-                    f"dimension {max(len(sa), len(sb)) - i}"
-                ) from None
-        raise
+    _blas._broadcast_batch(a.shape[:-2], bm.shape[:-2])
     return a, bm, vec
 
 

@@ -422,6 +422,20 @@ def matmul(input, other, *, out=None):
     return _out(r, out)
 
 
+def _broadcast_batch(ba, bb):
+    """np.broadcast_shapes of two batch shapes, with torch's message for the first mismatched dimension."""
+    try:
+        return np.broadcast_shapes(ba, bb)
+    except ValueError:
+        for i in range(1, min(len(ba), len(bb)) + 1):
+            if ba[-i] != bb[-i] and ba[-i] != 1 and bb[-i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({ba[-i]}) must match the size of tensor b ({bb[-i]}) at non-singleton "
+                    f"dimension {max(len(ba), len(bb)) - i}"
+                ) from None
+        raise
+
+
 def _check_batched(input, other):
     a, b = input._data, other._data
     na, nb = a.ndim, b.ndim
@@ -432,17 +446,7 @@ def _check_batched(input, other):
         raise RuntimeError(f"expected scalar type {_tname(input)} but found {_tname(other)}")
     ka = a.shape[-1]
     kb = b.shape[-2] if nb >= 2 else b.shape[0]
-    ba, bb = a.shape[:-2], b.shape[:-2] if nb >= 2 else ()
-    try:
-        batch = np.broadcast_shapes(ba, bb)
-    except ValueError:
-        for i in range(1, min(len(ba), len(bb)) + 1):
-            if ba[-i] != bb[-i] and ba[-i] != 1 and bb[-i] != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({ba[-i]}) must match the size of tensor b ({bb[-i]}) at non-singleton "
-                    f"dimension {max(len(ba), len(bb)) - i}"
-                ) from None
-        raise
+    batch = _broadcast_batch(a.shape[:-2], b.shape[:-2] if nb >= 2 else ())
     if ka != kb:
         if nb <= 2 and na >= 3:
             raise _mm_shape_error((int(np.prod(a.shape[:-1])), ka), b.shape if nb == 2 else (kb, 1))
@@ -1291,17 +1295,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise NotImplementedError(f"\"cdist\" not implemented for '{_tname(x1)}'")
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    ba, bb = a.shape[:-2], b.shape[:-2]
-    try:
-        batch = np.broadcast_shapes(ba, bb)
-    except ValueError:
-        for i in range(1, min(len(ba), len(bb)) + 1):
-            if ba[-i] != bb[-i] and ba[-i] != 1 and bb[-i] != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({ba[-i]}) must match the size of tensor b ({bb[-i]}) at non-singleton "
-                    f"dimension {max(len(ba), len(bb)) - i}"
-                ) from None
-        raise
+    batch = _broadcast_batch(a.shape[:-2], b.shape[:-2])
     P, R, M = a.shape[-2], b.shape[-2], a.shape[-1]
     xp = xp_of(a)
     use_mm = p == 2 and (
