@@ -525,44 +525,45 @@ def _tri(input, k, lower, opname):
     return xp.where(mask, d, xp.zeros((), dtype=d.dtype)), k
 
 
-def tril(input, diagonal=0, *, out=None):
-    """Matches `torch.tril`."""
-    r, k = _tri(input, diagonal, True, "tril")
+def _tri_node(t, k, lower):
+    """TrilBackward0 / TriuBackward0 for diagonal k when t needs a gradient, else None."""
+    if not (GRAD.enabled and t._requires_grad):
+        return None
+    node = TrilBackward0() if lower else TriuBackward0()
+    node.k = k
+    return node
+
+
+def _tri_out(input, diagonal, lower, opname):
+    r, k = _tri(input, diagonal, lower, opname)
     res = make(r)
-    if GRAD.enabled and input._requires_grad:
-        node = TrilBackward0()
-        node.k = k
+    node = _tri_node(input, k, lower)
+    if node is not None:
         attach(res, node, (input,))
     return res
+
+
+def _tri_inplace(self, diagonal, lower, opname):
+    r, k = _tri(self, diagonal, lower, opname)
+    return inplace(self, r, _tri_node(self, k, lower), (self,), opname + "_")
+
+
+def tril(input, diagonal=0, *, out=None):
+    """Matches `torch.tril`."""
+    return _tri_out(input, diagonal, True, "tril")
 
 
 def triu(input, diagonal=0, *, out=None):
     """Matches `torch.triu`."""
-    r, k = _tri(input, diagonal, False, "triu")
-    res = make(r)
-    if GRAD.enabled and input._requires_grad:
-        node = TriuBackward0()
-        node.k = k
-        attach(res, node, (input,))
-    return res
+    return _tri_out(input, diagonal, False, "triu")
 
 
 def tril_(self, diagonal=0):
-    r, k = _tri(self, diagonal, True, "tril")
-    node = None
-    if GRAD.enabled and self._requires_grad:
-        node = TrilBackward0()
-        node.k = k
-    return inplace(self, r, node, (self,), "tril_")
+    return _tri_inplace(self, diagonal, True, "tril")
 
 
 def triu_(self, diagonal=0):
-    r, k = _tri(self, diagonal, False, "triu")
-    node = None
-    if GRAD.enabled and self._requires_grad:
-        node = TriuBackward0()
-        node.k = k
-    return inplace(self, r, node, (self,), "triu_")
+    return _tri_inplace(self, diagonal, False, "triu")
 
 
 class DiagEmbedBackward0(Node):
