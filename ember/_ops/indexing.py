@@ -904,10 +904,9 @@ def _gs_checks(d, dim, index, opname, src=None):
     dshape = d.shape if nd else (1,)
     for k in range(len(ishape)):
         if k != dim and ishape[k] > dshape[k]:
-            what = "self" if src is None else "self"
             raise RuntimeError(
                 f"Size does not match at dimension {k} expected index {_shape_str(idx.shape)} to be no larger than "
-                f"{what} {_shape_str(d.shape)} apart from dimension {dim}"
+                f"self {_shape_str(d.shape)} apart from dimension {dim}"
             )
         if src is not None:
             sshape = src.shape if src.ndim else (1,)
@@ -918,10 +917,9 @@ def _gs_checks(d, dim, index, opname, src=None):
                 )
     size = dshape[dim]
     idx1 = idx.reshape(ishape)
-    if idx1.size:
+    if idx1.size and bool((idx1.min() < 0) | (idx1.max() >= size)):  # two reductions, no index-sized temporaries
         bad = (idx1 < 0) | (idx1 >= size)
-        if bad.any():
-            raise RuntimeError(f"index {idx1[bad].flat[0]} is out of bounds for dimension {dim} with size {size}")
+        raise RuntimeError(f"index {idx1[bad].flat[0]} is out of bounds for dimension {dim} with size {size}")
     return idx1
 
 
