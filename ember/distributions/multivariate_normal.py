@@ -6,7 +6,14 @@ import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import ScaleTrilParams, _standard_normal, cholesky, cholesky_inverse, lazy_property, solve_triangular
+from .utils import (
+    ScaleTrilParams,
+    _scale_tril_of,
+    _standard_normal,
+    cholesky_inverse,
+    lazy_property,
+    solve_triangular,
+)
 
 __all__ = ["MultivariateNormal"]
 
@@ -22,13 +29,6 @@ def _batch_mahalanobis(bL, bx):
     lo = bL.expand(tuple(shape) + (n, n))
     x = bx.expand(tuple(shape) + (n,)).unsqueeze(-1)
     return solve_triangular(lo, x, upper=False).squeeze(-1).pow(2).sum(-1)
-
-
-def _precision_to_scale_tril(p):
-    lf = cholesky(ember.flip(p, (-2, -1)))
-    l_inv = ember.transpose(ember.flip(lf, (-2, -1)), -2, -1)
-    eye = ember.eye(p.shape[-1], dtype=p.dtype, device=p.device)
-    return solve_triangular(l_inv, eye.expand(l_inv.shape), upper=False)
 
 
 class MultivariateNormal(ScaleTrilParams, Distribution):
@@ -70,12 +70,7 @@ class MultivariateNormal(ScaleTrilParams, Distribution):
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
         event_shape = self.loc.shape[-1:]
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(scale_tril, covariance_matrix, precision_matrix)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)

@@ -230,6 +230,22 @@ def cholesky_inverse(lo):
     return _mT(linv).matmul(linv)
 
 
+def _precision_to_scale_tril(p):
+    lf = cholesky(ember.flip(p, (-2, -1)))
+    l_inv = ember.transpose(ember.flip(lf, (-2, -1)), -2, -1)
+    eye = ember.eye(p.shape[-1], dtype=p.dtype, device=p.device)
+    return solve_triangular(l_inv, eye.expand(l_inv.shape), upper=False)
+
+
+def _scale_tril_of(scale_tril, covariance_matrix, precision_matrix):
+    """The Cholesky factor of a covariance given by whichever one of the three is not None (scale_tril first)."""
+    if scale_tril is not None:
+        return scale_tril
+    if covariance_matrix is not None:
+        return cholesky(covariance_matrix)
+    return _precision_to_scale_tril(precision_matrix)
+
+
 # -- gamma sampling with implicit reparameterisation ----------------------------------------------------
 
 

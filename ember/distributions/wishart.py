@@ -9,8 +9,7 @@ import ember
 from . import constraints
 from .chi2 import Chi2
 from .exp_family import ExponentialFamily
-from .multivariate_normal import _precision_to_scale_tril
-from .utils import ScaleTrilParams, _mT, cholesky, digamma, lazy_property, mvlgamma, vec_to_tril_matrix
+from .utils import ScaleTrilParams, _mT, _scale_tril_of, digamma, lazy_property, mvlgamma, vec_to_tril_matrix
 
 __all__ = ["Wishart"]
 
@@ -71,12 +70,7 @@ class Wishart(ScaleTrilParams, ExponentialFamily):
             )
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
         self._batch_dims = [-(x + 1) for x in range(len(self._batch_shape))]
-        if scale_tril is not None:
-            self._unbroadcasted_scale_tril = scale_tril
-        elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = cholesky(covariance_matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._unbroadcasted_scale_tril = _scale_tril_of(scale_tril, covariance_matrix, precision_matrix)
         self._dist_chi2 = self._bartlett_chi2(self.df, batch_shape)
 
     def _bartlett_chi2(self, df, batch_shape):
