@@ -18,8 +18,8 @@ def _binomial_sample(count, probs):
     from scipy import stats  # noqa: PLC0415
 
     u = ember.rand(probs.shape, dtype=ember.float64)
-    n = _np(count).astype("float64")
-    p = _np(probs).astype("float64")
+    n = _np(count).astype("float64", copy=False)
+    p = _np(probs).astype("float64", copy=False)
     k = stats.binom.ppf(_np(u), n, p)
     return _from(k, probs)
 
