@@ -24,6 +24,7 @@ from ._core import (
     xp_of,
 )
 from .arith import _out, _shape_error, conj, div
+from .blas import _CPP_NAMES
 from .convert import to
 from .creation import zeros_like
 
@@ -687,21 +688,6 @@ def ldexp_(self, other):
 
 # -- lerp, addcmul, addcdiv -----------------------------------------------------------------
 
-_C_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "bfloat16": "c10::BFloat16",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-    "complex64": "c10::complex<float>",
-    "complex128": "c10::complex<double>",
-}
-
 
 class LerpBackward0(Node):
     """Scalar weight."""
@@ -733,14 +719,16 @@ def lerp(input, end, weight, *, out=None):  # noqa: A002
     _need_tensor(end, "lerp", "end", 2)
     x, e = input._data, end._data
     if x.dtype != e.dtype:
-        raise RuntimeError(f"expected dtype {_C_NAMES[x.dtype.name]} for `end` but got dtype {_C_NAMES[e.dtype.name]}")
+        raise RuntimeError(
+            f"expected dtype {_CPP_NAMES[x.dtype.name]} for `end` but got dtype {_CPP_NAMES[e.dtype.name]}"
+        )
     wt = isinstance(weight, Tensor)
     if wt:
         w = weight._data
         if w.dtype != x.dtype:
             if w.ndim:
                 raise RuntimeError(
-                    f"expected dtype {_C_NAMES[x.dtype.name]} for `weight` but got dtype {_C_NAMES[w.dtype.name]}"
+                    f"expected dtype {_CPP_NAMES[x.dtype.name]} for `weight` but got dtype {_CPP_NAMES[w.dtype.name]}"
                 )
             w = w.astype(x.dtype)
     elif _is_scalar(weight):
