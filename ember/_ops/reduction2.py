@@ -597,15 +597,25 @@ def _c_name(npdt):
     return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}.get(npdt.name, npdt.name)
 
 
-def cumsum_(self, dim, *, dtype=None):
-    d = _check_cum_inplace(self, dtype, "cumsum")
-    dim = wrap_dim(dim, d.ndim, "cumsum_")
-    r = _scan(d, dim, _CUMSUM)
+def _cum_op_(self, dim, dtype, opname, scan, node_cls, save_io):
+    """cumsum_ / cumprod_: the in-place scan with its node (cumprod_ saves the old value and the result)."""
+    d = _check_cum_inplace(self, dtype, opname)
+    dim = wrap_dim(dim, d.ndim, opname + "_")
+    r = _scan(d, dim, scan)
     node = None
     if GRAD.enabled and self._requires_grad:
-        node = CumsumBackward0()
+        node = node_cls()
         node.dim = dim
-    return inplace(self, arr(r), node, (self,), "cumsum_")
+        if save_io:
+            node.save(self, None)
+    inplace(self, arr(r), node, (self,), opname + "_")
+    if save_io and node is not None:
+        node.save(node.saved[0], self)  # the old value (kept by inplace) and the result
+    return self
+
+
+def cumsum_(self, dim, *, dtype=None):
+    return _cum_op_(self, dim, dtype, "cumsum", _CUMSUM, CumsumBackward0, False)
 
 
 class CumprodBackward0(Node):
@@ -639,18 +649,7 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 
 def cumprod_(self, dim, *, dtype=None):
-    d = _check_cum_inplace(self, dtype, "cumprod")
-    dim = wrap_dim(dim, d.ndim, "cumprod_")
-    r = _scan(d, dim, _CUMPROD)
-    node = None
-    if GRAD.enabled and self._requires_grad:
-        node = CumprodBackward0()
-        node.dim = dim
-        node.save(self, None)
-    inplace(self, arr(r), node, (self,), "cumprod_")
-    if node is not None:
-        node.save(node.saved[0], self)  # the old value (kept by inplace) and the result
-    return self
+    return _cum_op_(self, dim, dtype, "cumprod", _CUMPROD, CumprodBackward0, True)
 
 
 class CummaxBackward0(Node):
