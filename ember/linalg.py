@@ -20,7 +20,12 @@ from ._backend import device_of, to_device, xp_of
 from ._device import CPU
 from ._ops import arith as _arith
 from ._ops import blas as _blas
+from ._ops import convert as _cv
+from ._ops import joining as _j
 from ._ops import reduction as _red
+from ._ops import reduction2 as _r2
+from ._ops import shape as _sh
+from ._ops import shape2 as _s2
 from ._ops._core import GRAD, Node, Tensor, arr, attach, attach_multi, make, scalar_type_name, wrap_dim
 
 __all__ = [
@@ -335,8 +340,6 @@ def _prod_others(S):
     n = S.shape[-1]
     if n == 1:
         return S * 0 + 1
-    from ._ops import joining as _j  # noqa: PLC0415
-
     ones = S.narrow(-1, 0, 1) * 0 + 1
     left = _j.cat([ones, S.narrow(-1, 0, n - 1).cumprod(-1)], -1)
     right = _j.cat([S.flip(-1).narrow(-1, 0, n - 1).cumprod(-1), ones], -1).flip(-1)
@@ -797,8 +800,6 @@ class LinalgQrBackward0(Node):
             ret = ret - (_c.imag(d) * 0.5j).diag_embed()
         gA = Q @ ret
         gA = solve_triangular(R.narrow(-1, 0, m).mH, gA, upper=False, left=False)
-        from ._ops import joining as _j  # noqa: PLC0415
-
         zeros = make(xp_of(R._data).zeros(R.shape[:-1] + (n - m,), dtype=R._data.dtype))
         gA = _j.cat([gA, zeros], -1)
         if gR is not None:
@@ -1036,16 +1037,21 @@ def _eig_arrays(a):
     return w.astype(cdt, copy=False), v.astype(cdt, copy=False)
 
 
-def eig(A, *, out=None):
-    """Matches `torch.linalg.eig`: complex (eigenvalues, eigenvectors)."""
-    if AUTOCAST.on and out is None:
-        return autocast_call("linalg_eig", eig, (A,), {})
-    opname = "linalg.eig"
+def _eig_input(A, opname):
+    """The checks of eig / eigvals; returns A's array."""
     _tensor_arg(A, opname)
     a = A._data
     if a.dtype.kind not in "fc":
         raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(a.dtype)}")
     _square_fp(A, opname)
+    return a
+
+
+def eig(A, *, out=None):
+    """Matches `torch.linalg.eig`: complex (eigenvalues, eigenvectors)."""
+    if AUTOCAST.on and out is None:
+        return autocast_call("linalg_eig", eig, (A,), {})
+    a = _eig_input(A, "linalg.eig")
     w, v = _on_host(_eig_arrays, a)
     L, V = make(w), make(v)
     if _needs(A):
@@ -1060,12 +1066,7 @@ def eigvals(A, *, out=None):
     """Matches `torch.linalg.eigvals`."""
     if AUTOCAST.on and out is None:
         return autocast_call("linalg_eigvals", eigvals, (A,), {})
-    opname = "linalg.eigvals"
-    _tensor_arg(A, opname)
-    a = A._data
-    if a.dtype.kind not in "fc":
-        raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(a.dtype)}")
-    _square_fp(A, opname)
+    a = _eig_input(A, "linalg.eigvals")
     if _needs(A):
         return eig(A).eigenvalues
     return make(_on_host(_eigvals_arrays, a))
@@ -1227,8 +1228,6 @@ def matrix_power(A, n, *, out=None):
     _check_square(A, opname)
     n = int(n)
     if n == 0:
-        from ._ops import convert as _cv  # noqa: PLC0415
-
         xp = xp_of(A._data)
         eye = make(xp.broadcast_to(xp.eye(A.shape[-1], dtype=A._data.dtype), A.shape).copy())
         z = _cv.clone(A * 0) if _needs(A) else eye
@@ -1241,8 +1240,6 @@ def matrix_power(A, n, *, out=None):
         if n == 1:
             return _arith._out(A, out)
     if n == 1:
-        from ._ops import convert as _cv  # noqa: PLC0415
-
         return _arith._out(_cv.clone(A), out)
     if n == 2:
         return _arith._out(_blas.matmul(A, A), out)
@@ -1265,8 +1262,6 @@ class LinalgMatrixExpBackward0(Node):
 
 
 def _matrix_exp_adjoint(A, g):
-    from ._ops import joining as _j  # noqa: PLC0415
-
     Ah = A.mH
     n = A.shape[-1]
     z = make(xp_of(A._data).zeros(A.shape, dtype=np.result_type(A._data.dtype, g._data.dtype)))
@@ -1303,8 +1298,6 @@ def matrix_exp(A):
 
 def cross(input, other, *, dim=-1, out=None):
     """Matches `torch.linalg.cross` (broadcasting, dim=-1 by default)."""
-    from ._ops import shape as _sh  # noqa: PLC0415
-
     _tensor_arg(input, "linalg.cross", "input")
     _tensor_arg(other, "linalg.cross", "other")
     a, b = input._data, other._data
@@ -1470,8 +1463,6 @@ def _unpack_arrays(lu_, piv):
 def _lu_backward(gL, gU, P, L, U):
     m, n = L.shape[-2], U.shape[-1]
     k = min(m, n)
-    from ._ops import joining as _j  # noqa: PLC0415
-
     if m == n:
         gA = (L.mH @ gL).tril(-1) if gL is not None else None
         if gU is not None:
@@ -1661,8 +1652,6 @@ def tensorsolve(A, B, dims=None, *, out=None):
         return autocast_call("linalg_tensorsolve", tensorsolve, (A, B, dims), {})
     nd = A.ndim
     if dims is not None:
-        from ._ops import shape2 as _s2  # noqa: PLC0415
-
         dims = [wrap_dim(d, nd) for d in dims]
         A = _s2.movedim(A, dims, list(range(nd - len(dims), nd)))
     rest = tuple(A.shape[B.ndim :])
@@ -1679,8 +1668,6 @@ def tensorsolve(A, B, dims=None, *, out=None):
 
 def vander(x, *, N=None):
     """Matches `torch.linalg.vander`: columns x**0, x**1, ... x**(N-1)."""
-    from ._ops import joining as _j  # noqa: PLC0415
-
     if x.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension.")
     if N is None:
@@ -1747,8 +1734,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if dtype is not None and dtype.np != A._data.dtype:
         A = A.to(dtype)  # before the dtype check, as torch (autocast passes dtype=float32 for float16 input)
     _check_fp(A, opname)
-    from ._ops import reduction2 as _r2  # noqa: PLC0415
-
     if ord == "fro":
         return _arith._out(_red._vector_norm(A, 2, (d0, d1), keepdim, None, opname), out)
     if ord == "nuc" or abs(ord) == 2:
