@@ -13,6 +13,7 @@ from .. import _dtype as D
 from .. import return_types as _return_types
 from .._tensor import _vc_of
 from ._core import GRAD, Node, Tensor, arr, attach, attach_multi, bind, make, scalar_type_name, wrap_dim, xp_of
+from .shape import unsqueeze
 
 __all__ = [
     "sort",
@@ -148,8 +149,6 @@ class _SelectBackward(Node):
         if g is None:
             return (None,)
         if not self.keepdim:
-            from .shape import unsqueeze  # noqa: PLC0415
-
             g = unsqueeze(g, self.axis)
         return _scatter_along(g, self.idx, self.axis, self.shape)
 
