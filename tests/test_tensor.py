@@ -331,3 +331,17 @@ def test_thread_count_api():
         ember.set_num_threads(start)
     check_error(lambda L: L.set_num_threads(0))
     assert ember.get_num_interop_threads() >= 1
+
+
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
+@pytest.mark.parametrize("fn", ["tril", "triu"])
+def test_tril_triu_write_out(fn):
+    def prog(L):
+        x = L.arange(12.0).reshape(3, 4)
+        same_shape, other_shape = L.zeros(3, 4), L.empty(2)
+        r1 = getattr(L, fn)(x, 1, out=same_shape)
+        r2 = getattr(L, fn)(x, -1, out=other_shape)
+        return [r1 is same_shape, r2 is other_shape, same_shape, other_shape]
+
+    check(prog)
+    check_error(lambda L: getattr(L, fn)(L.ones(2, 2), out=L.empty(2, 2, dtype=L.int64)))

@@ -23,6 +23,7 @@ from ._core import (
     wrap_dim,
     xp_of,
 )
+from .arith import _out as _arith_out
 from .convert import clone
 from .reduction import sum as _sum
 from .shape import expand, reshape, unsqueeze
@@ -550,12 +551,14 @@ def _tri_inplace(self, diagonal, lower, opname):
 
 def tril(input, diagonal=0, *, out=None):
     """Matches `torch.tril`."""
-    return _tri_out(input, diagonal, True, "tril")
+    r = _tri_out(input, diagonal, True, "tril")
+    return r if out is None else _arith_out(r, out)
 
 
 def triu(input, diagonal=0, *, out=None):
     """Matches `torch.triu`."""
-    return _tri_out(input, diagonal, False, "triu")
+    r = _tri_out(input, diagonal, False, "triu")
+    return r if out is None else _arith_out(r, out)
 
 
 def tril_(self, diagonal=0):
