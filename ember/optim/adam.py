@@ -4,9 +4,18 @@ import math
 
 import numpy as np
 
+from ..cuda import _fused
 from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
 
 __all__ = ["Adam", "AdamW"]
+
+
+def _fusable_adam(w, g, state, amsgrad):
+    """The fused CUDA update needs the parameter, its gradient and the moments contiguous in one dtype."""
+    arrays = [w, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
+    if amsgrad:
+        arrays.append(state["max_exp_avg_sq"]._data)
+    return all(a.dtype == w.dtype and a.flags.c_contiguous and a.shape == w.shape for a in arrays)
 
 
 class Adam(SingleTensorOptimizer):
@@ -58,6 +67,25 @@ class Adam(SingleTensorOptimizer):
                         state["max_exp_avg_sq"] = zeros_state(w)
                 step_t = state["step"]
                 step_t._data += 1
+                if type(lr) is float and _fused.usable(w) and _fusable_adam(w, g, state, amsgrad):
+                    # one kernel for the whole update (grad_of already negated g under maximize)
+                    _fused.adam_step(
+                        w,
+                        g,
+                        state["exp_avg"]._data,
+                        state["exp_avg_sq"]._data,
+                        state["max_exp_avg_sq"]._data if amsgrad else None,
+                        lr=lr,
+                        beta1=beta1,
+                        beta2=beta2,
+                        eps=eps,
+                        wd=wd,
+                        decoupled=decoupled,
+                        step=float(step_t._data),
+                        maximize=False,
+                    )
+                    bump_all(state, p)
+                    continue
                 g = weight_decay(g, w, lr, wd, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data

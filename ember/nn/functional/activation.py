@@ -16,6 +16,7 @@ from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import to_device, xp_of
 from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ..._ops._core import inplace as _write_inplace
+from ...cuda import _fused
 
 __all__ = [
     "softmax",
@@ -218,10 +219,21 @@ def _np_log_softmax(x, dim):
     return s
 
 
+def _fused_softmax_bwd(g, y, dim, log):
+    """The fused CUDA backward of softmax/log_softmax over the last dim, or None where it does not apply."""
+    gd, yd = g._data, y._data
+    if GRAD.enabled or not _fused.usable(yd) or dim != yd.ndim - 1 or gd.dtype != yd.dtype or not yd.flags.c_contiguous:
+        return None
+    return make(_fused.softmax_bwd(xp_of(gd).ascontiguousarray(gd), yd, log))
+
+
 class SoftmaxBackward0(Node):
     def backward(self, g):
         (y,) = self.saved
         dim = self.dim
+        r = _fused_softmax_bwd(g, y, dim, False)
+        if r is not None:
+            return r
         if not GRAD.enabled and type(g._data) is np.ndarray:
             gd, yd = g._data, y._data
             if gd.dtype.itemsize == 2:
@@ -237,6 +249,9 @@ class LogSoftmaxBackward0(Node):
     def backward(self, g):
         (y,) = self.saved
         dim = self.dim
+        r = _fused_softmax_bwd(g, y, dim, True)
+        if r is not None:
+            return r
         if not GRAD.enabled and type(g._data) is np.ndarray:
             gd, yd = g._data, y._data
             if gd.dtype.itemsize == 2:
@@ -260,6 +275,8 @@ def _softmax_impl(input, dim, dtype, fwd, node_cls, kernel, name, stacklevel):
         r = _compute(lambda x, _: fwd(x.reshape(1), 0).reshape(()), d, dim)
     elif d.size == 0:
         r = d.copy()
+    elif dim == d.ndim - 1 and _fused.usable(d):
+        r = _fused.softmax_fwd(xp_of(d).ascontiguousarray(d), fwd is _np_log_softmax)
     else:
         r = _compute(fwd, d, dim)
     out = make(r)
@@ -608,10 +625,10 @@ class GeluBackward0(_PointwiseBackward):
 
     def backward(self, g):
         dg = self.dg
-        if dg is not None and not GRAD.enabled and type(g._data) is np.ndarray:
+        if dg is not None and not GRAD.enabled and type(g._data) is type(dg):
             (_x,) = self.saved  # torch's check that the input was not modified in place
             gd = g._data
-            if gd.dtype is dg.dtype:
+            if gd.dtype == dg.dtype:
                 return make(np.multiply(gd, dg))
             return make((gd.astype(_F32) * dg).astype(gd.dtype))
         return _PointwiseBackward.backward(self, g)
@@ -703,13 +720,24 @@ def gelu(input, approximate="none"):
     """Matches `torch.nn.functional.gelu`."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    if approximate == "none" and isinstance(input, Tensor):
+    if isinstance(input, Tensor):
         d = input._data
-        if type(d) is np.ndarray and d.dtype.kind in "fV" and d.dtype.itemsize <= 4:
+        if approximate == "none" and type(d) is np.ndarray and d.dtype.kind in "fV" and d.dtype.itemsize <= 4:
             # float32 (half and bfloat16 compute in float32 and round, as torch does)
             need = GRAD.enabled and input._requires_grad
             y, dg = _gelu_f32(d if d.dtype is _F32 else d.astype(_F32), need)
             out = make(y if d.dtype is _F32 else y.astype(d.dtype))
+            if need:
+                node = GeluBackward0()
+                node.args = (approximate,)
+                node.dg = dg
+                attach(out, node, (input,))
+                node.save(input)
+            return out
+        if _fused.usable(d):
+            need = GRAD.enabled and input._requires_grad
+            y, dg = _fused.gelu_fwd(xp_of(d).ascontiguousarray(d), approximate, need)
+            out = make(y)
             if need:
                 node = GeluBackward0()
                 node.args = (approximate,)

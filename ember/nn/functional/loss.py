@@ -21,6 +21,7 @@ from ..._device import CPU
 from ..._dtype import result_type_of
 from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ..._ops._core import requires_grad as _rg
+from ...cuda import _fused
 
 __all__ = [
     "l1_loss",
@@ -725,6 +726,8 @@ def cross_entropy(
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     ls = float(label_smoothing) if label_smoothing > 0.0 else 0.0
+    if not ls and weight is None and _ce_fusable(input._data, target._data):
+        return _cross_entropy_cuda(input, target, ignore_index, red)
     rows, tt, valid, C = _nll_prep(input, target, weight, ignore_index)
     dt = rows.dtype
     if dt.kind not in "fV":
@@ -810,6 +813,44 @@ def cross_entropy(
 
     cls = AddBackward0 if ls else NllLoss2DBackward0 if input.dim() >= 3 else NllLossBackward0
     return _finish(out, cls, (input,), fn, bwd)
+
+
+def _ce_fusable(x, t):
+    """The fused CUDA cross entropy covers (m, C) float32/float64 logits with (m,) int64 class targets."""
+    return (
+        _fused.usable(x)
+        and x.ndim == 2
+        and x.shape[0] > 0
+        and x.shape[1] > 0
+        and t.ndim == 1
+        and t.shape[0] == x.shape[0]
+        and t.dtype == np.int64
+        and type(t) is type(x)
+    )
+
+
+_RED_NAMES = {_NONE: "none", _SUM: "sum", _MEAN: "mean"}
+
+
+def _cross_entropy_cuda(input, target, ignore_index, red):
+    """cross_entropy in two fused kernels (per-row log-sum-exp and NLL, then the reduction) and one for the
+    backward. The out-of-range target check reads one number back from the device (one synchronisation)."""
+    xp = xp_of(input._data)
+    x = xp.ascontiguousarray(input._data)
+    t = xp.ascontiguousarray(target._data)
+    name = _RED_NAMES[red]
+    loss, lse, count, bad = _fused.cross_entropy_fwd(x, t, ignore_index, name)
+    if bad is not None:
+        raise IndexError(f"Target {int(t[bad])} is out of bounds.")
+
+    def fn(xt):
+        with _fused.disabled():
+            return cross_entropy(xt, target, ignore_index=ignore_index, reduction=name)
+
+    def bwd(g):
+        return (_fused.cross_entropy_bwd(g, x, lse, t, count, ignore_index, name),)
+
+    return _finish(make(loss), NllLossBackward0, (input,), fn, bwd)
 
 
 def _cross_entropy_prob(input, target, weight, ignore_index, red, label_smoothing):

@@ -10,9 +10,11 @@ import numpy as np
 import ember
 
 from ..._autocast import AUTOCAST, autocast_call
+from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from ..._ops._core import requires_grad as _rg
 from ..._tensor import _vc_of
+from ...cuda import _fused
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm"]
 
@@ -250,10 +252,29 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 class NativeLayerNormBackward0(Node):
     xhat = None  # the normalized input as (rows, N), kept by the fused float32/float64 forward
+    fused = False  # the forward ran the fused CUDA kernel: mean and rstd are (rows,) arrays
 
     def backward(self, g):
         x, w, b = self.saved
         axes, eps = self.axes, self.eps
+        if self.fused and not GRAD.enabled:
+            gx, gw, gb = _fused.layer_norm_bwd(
+                xp_of(g._data).ascontiguousarray(g._data),
+                x._data,
+                None if w is None else w._data.ravel(),
+                self.mean,
+                self.rstd,
+                self.n,
+                self.needs(0),
+                self.needs(1),
+                self.needs(2),
+            )
+            shape = self.norm_shape
+            return (
+                None if gx is None else make(gx),
+                None if gw is None else make(gw.reshape(shape)),
+                None if gb is None else make(gb.reshape(shape)),
+            )
         if GRAD.enabled:
 
             def fn(x, w, b):
@@ -360,6 +381,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         and (bias is None or bias._data.dtype is dt)
     ):
         return _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes)
+    if (
+        _fused.usable(xd)
+        and xd.size
+        and xd.flags.c_contiguous
+        and (weight is None or weight._data.dtype == dt)
+        and (bias is None or bias._data.dtype == dt)
+    ):
+        return _layer_norm_cuda(input, normalized_shape, weight, bias, eps, axes)
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
     var = np.mean(xc * xc, axis=axes, keepdims=True)
@@ -414,6 +443,26 @@ def _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes):
     if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
         node = NativeLayerNormBackward0()
         node.axes, node.eps, node.xhat, node.rstd, node.norm_shape = axes, eps, xhat, rstd, normalized_shape
+        node.save(input, weight, bias)
+        attach(out, node, (input, weight, bias))
+    return out
+
+
+def _layer_norm_cuda(input, normalized_shape, weight, bias, eps, axes):
+    """layer_norm on a contiguous float32/float64 CuPy array in one fused kernel (mean and rstd per row kept
+    for the fused backward)."""
+    xd = input._data
+    n = 1
+    for s in normalized_shape:
+        n *= s
+    y, mean, rstd = _fused.layer_norm_fwd(
+        xd, None if weight is None else weight._data.ravel(), None if bias is None else bias._data.ravel(), n, eps
+    )
+    out = make(y)
+    if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
+        node = NativeLayerNormBackward0()
+        node.axes, node.eps, node.norm_shape = axes, eps, normalized_shape
+        node.fused, node.mean, node.rstd, node.n = True, mean, rstd, n
         node.save(input, weight, bias)
         attach(out, node, (input, weight, bias))
     return out

@@ -1,0 +1,511 @@
+"""Fused CUDA kernels for ember's hottest GPU paths, compiled on first use through CuPy's RawModule.
+
+On the GPU an op's cost is mostly its launches: a layer norm written with CuPy ufuncs is ~10 kernels and
+as many passes over memory, here it is one. Each entry point takes CuPy arrays (C-contiguous, the dtype
+the kernel covers) and returns CuPy arrays; op code reaches them only after `usable(arr)`, which is False
+for NumPy arrays, for dtypes other than float32/float64, where the CuPy module lacks RawModule (the test
+stand-in) and when EMBER_CUDA_FUSED=0 (then the generic CuPy path runs: scripts/gpu_check.py compares
+the two and torch on the GPU).
+
+The arithmetic follows torch's formulas and accumulates in the input's precision, as torch's CUDA kernels
+accumulate float32 in float32 (results agree to rounding, not bit for bit: the order of a parallel sum
+differs, and the compiler fuses multiply-adds).
+"""
+
+import math
+import os
+
+import numpy as np
+
+from .._backend import cupy
+
+ENABLED = os.environ.get("EMBER_CUDA_FUSED", "1") != "0"
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_CTYPE = {_F32: "float", _F64: "double"}
+
+_SOURCE = r"""
+template<typename T> __device__ __forceinline__ T neg_inf();
+template<> __device__ __forceinline__ float neg_inf<float>() { return -__int_as_float(0x7f800000); }
+template<> __device__ __forceinline__ double neg_inf<double>() { return -__longlong_as_double(0x7ff0000000000000LL); }
+
+template<typename T> __device__ __forceinline__ T warp_sum(T v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+    return v;
+}
+template<typename T> __device__ __forceinline__ T warp_max(T v) {
+    for (int o = 16; o > 0; o >>= 1) { T u = __shfl_down_sync(0xffffffffu, v, o); v = (u > v || u != u) ? u : v; }
+    return v;
+}
+
+// Sum (or max) over the block, the result broadcast to every thread. blockDim.x is a multiple of 32, at
+// most 1024; buf holds 32 values in shared memory.
+template<typename T, bool MAX> __device__ T block_reduce(T v, T* buf) {
+    v = MAX ? warp_max<T>(v) : warp_sum<T>(v);
+    const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    __syncthreads();  // buf may still be read from the previous reduction
+    if (lane == 0) buf[wid] = v;
+    __syncthreads();
+    if (wid == 0) {
+        v = lane < nw ? buf[lane] : (MAX ? neg_inf<T>() : (T)0);
+        v = MAX ? warp_max<T>(v) : warp_sum<T>(v);
+        if (lane == 0) buf[0] = v;
+    }
+    __syncthreads();
+    return buf[0];
+}
+
+// ---- layer norm over the last n elements of each row ----
+template<typename T>
+__global__ void ln_fwd(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b,
+                       T* __restrict__ y, T* __restrict__ mean_out, T* __restrict__ rstd_out,
+                       long long n, T eps, int has_w, int has_b) {
+    __shared__ T buf[32];
+    const long long row = blockIdx.x;
+    const T* xr = x + row * n;
+    T* yr = y + row * n;
+    T s = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += xr[i];
+    const T mean = block_reduce<T, false>(s, buf) / (T)n;
+    T s2 = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) { T d = xr[i] - mean; s2 += d * d; }
+    const T var = block_reduce<T, false>(s2, buf) / (T)n;
+    const T rstd = (T)1 / sqrt(var + eps);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        T v = (xr[i] - mean) * rstd;
+        if (has_w) v = v * w[i];
+        if (has_b) v = v + b[i];
+        yr[i] = v;
+    }
+    if (threadIdx.x == 0) { mean_out[row] = mean; rstd_out[row] = rstd; }
+}
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * w
+template<typename T>
+__global__ void ln_bwd_x(const T* __restrict__ dy, const T* __restrict__ x, const T* __restrict__ w,
+                         const T* __restrict__ mean, const T* __restrict__ rstd, T* __restrict__ dx,
+                         long long n, int has_w) {
+    __shared__ T buf[32];
+    const long long row = blockIdx.x;
+    const T* xr = x + row * n;
+    const T* gr = dy + row * n;
+    T* dr = dx + row * n;
+    const T mu = mean[row], r = rstd[row];
+    T a = 0, c = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        T g = has_w ? gr[i] * w[i] : gr[i];
+        a += g;
+        c += g * ((xr[i] - mu) * r);
+    }
+    a = block_reduce<T, false>(a, buf) / (T)n;
+    c = block_reduce<T, false>(c, buf) / (T)n;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        T g = has_w ? gr[i] * w[i] : gr[i];
+        T xh = (xr[i] - mu) * r;
+        dr[i] = (g - a - xh * c) * r;
+    }
+}
+
+// Column sums for the weight and bias gradients: block (32, 8) covers 32 columns of `chunk` rows;
+// partial sums go to pw/pb[blockIdx.y, col] (summed over blockIdx.y by the caller when gridDim.y > 1).
+template<typename T>
+__global__ void ln_bwd_wb(const T* __restrict__ dy, const T* __restrict__ x, const T* __restrict__ mean,
+                          const T* __restrict__ rstd, T* __restrict__ pw, T* __restrict__ pb,
+                          long long rows, long long n, long long chunk) {
+    __shared__ T sw[8][33];
+    __shared__ T sb[8][33];
+    const long long col = (long long)blockIdx.x * 32 + threadIdx.x;
+    const long long r0 = (long long)blockIdx.y * chunk;
+    const long long r1 = min(rows, r0 + chunk);
+    T aw = 0, ab = 0;
+    if (col < n) {
+        for (long long r = r0 + threadIdx.y; r < r1; r += 8) {
+            T g = dy[r * n + col];
+            aw += g * ((x[r * n + col] - mean[r]) * rstd[r]);
+            ab += g;
+        }
+    }
+    sw[threadIdx.y][threadIdx.x] = aw;
+    sb[threadIdx.y][threadIdx.x] = ab;
+    __syncthreads();
+    if (threadIdx.y == 0 && col < n) {
+        for (int k = 1; k < 8; ++k) { aw += sw[k][threadIdx.x]; ab += sb[k][threadIdx.x]; }
+        pw[(long long)blockIdx.y * n + col] = aw;
+        pb[(long long)blockIdx.y * n + col] = ab;
+    }
+}
+
+// ---- softmax / log_softmax over the last n elements of each row ----
+template<typename T, bool LOG>
+__global__ void softmax_fwd(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    __shared__ T buf[32];
+    const long long row = blockIdx.x;
+    const T* xr = x + row * n;
+    T* yr = y + row * n;
+    T mx = neg_inf<T>();
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) { T v = xr[i]; mx = (v > mx || v != v) ? v : mx; }
+    mx = block_reduce<T, true>(mx, buf);
+    T s = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += exp(xr[i] - mx);
+    s = block_reduce<T, false>(s, buf);
+    if (LOG) {
+        const T lse = log(s);
+        for (long long i = threadIdx.x; i < n; i += blockDim.x) yr[i] = (xr[i] - mx) - lse;
+    } else {
+        for (long long i = threadIdx.x; i < n; i += blockDim.x) yr[i] = exp(xr[i] - mx) / s;
+    }
+}
+
+// softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy)
+template<typename T, bool LOG>
+__global__ void softmax_bwd(const T* __restrict__ dy, const T* __restrict__ y, T* __restrict__ dx, long long n) {
+    __shared__ T buf[32];
+    const long long row = blockIdx.x;
+    const T* gr = dy + row * n;
+    const T* yr = y + row * n;
+    T* dr = dx + row * n;
+    T s = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += LOG ? gr[i] : gr[i] * yr[i];
+    s = block_reduce<T, false>(s, buf);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x)
+        dr[i] = LOG ? gr[i] - exp(yr[i]) * s : yr[i] * (gr[i] - s);
+}
+
+// ---- cross entropy with class indices (no class weights, no label smoothing) ----
+// Per row: lse = log(sum(exp(x))), nll = lse - x[target] (0 for an ignored row). count gets the number of
+// rows not ignored; badrow the smallest row whose target lies outside [0, C) (it starts at m).
+template<typename T>
+__global__ void ce_fwd(const T* __restrict__ x, const long long* __restrict__ target, T* __restrict__ nll,
+                       T* __restrict__ lse_out, int* __restrict__ count, long long* __restrict__ badrow,
+                       long long C, long long ignore_index) {
+    __shared__ T buf[32];
+    const long long row = blockIdx.x;
+    const T* xr = x + row * C;
+    T mx = neg_inf<T>();
+    for (long long i = threadIdx.x; i < C; i += blockDim.x) { T v = xr[i]; mx = (v > mx || v != v) ? v : mx; }
+    mx = block_reduce<T, true>(mx, buf);
+    T s = 0;
+    for (long long i = threadIdx.x; i < C; i += blockDim.x) s += exp(xr[i] - mx);
+    s = block_reduce<T, false>(s, buf);
+    if (threadIdx.x == 0) {
+        const T lse = mx + log(s);
+        lse_out[row] = lse;
+        const long long t = target[row];
+        if (t == ignore_index) {
+            nll[row] = 0;
+        } else if (t < 0 || t >= C) {
+            nll[row] = 0;
+            atomicMin((unsigned long long*)badrow, (unsigned long long)row);
+        } else {
+            nll[row] = lse - xr[t];
+            atomicAdd(count, 1);
+        }
+    }
+}
+
+// out[0] = sum(nll) (mode 1) or sum(nll) / count (mode 2), in one block.
+template<typename T>
+__global__ void ce_reduce(const T* __restrict__ nll, const int* __restrict__ count, T* __restrict__ out,
+                          long long m, int mode) {
+    __shared__ T buf[32];
+    T s = 0;
+    for (long long i = threadIdx.x; i < m; i += blockDim.x) s += nll[i];
+    s = block_reduce<T, false>(s, buf);
+    if (threadIdx.x == 0) out[0] = mode == 2 ? s / (T)count[0] : s;
+}
+
+// dx = a * (softmax(x) - onehot(target)), a = g[row] (mode 0), g (mode 1) or g / count (mode 2); 0 when ignored.
+template<typename T>
+__global__ void ce_bwd(const T* __restrict__ x, const T* __restrict__ lse, const long long* __restrict__ target,
+                       const T* __restrict__ g, const int* __restrict__ count, T* __restrict__ dx,
+                       long long C, long long ignore_index, int mode) {
+    const long long row = blockIdx.x;
+    const T* xr = x + row * C;
+    T* dr = dx + row * C;
+    const long long t = target[row];
+    T a = 0;
+    if (t != ignore_index) a = mode == 0 ? g[row] : (mode == 1 ? g[0] : g[0] / (T)count[0]);
+    const T l = lse[row];
+    for (long long i = threadIdx.x; i < C; i += blockDim.x) {
+        T p = exp(xr[i] - l);
+        dr[i] = a * (i == t ? p - (T)1 : p);
+    }
+}
+
+// ---- gelu: y = x * cdf(x) and, when want_grad, dg = d y / d x ----
+template<typename T>
+__global__ void gelu_fwd(const T* __restrict__ x, T* __restrict__ y, T* __restrict__ dg, long long n,
+                         int tanh_approx, int want_grad) {
+    const T k_sqrt1_2 = (T)0.70710678118654752440;
+    const T k_inv_sqrt_2pi = (T)0.39894228040143267794;
+    const T k_beta = (T)0.79788456080286535588;  // sqrt(2 / pi)
+    const T k_kappa = (T)0.044715;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const T v = x[i];
+        if (tanh_approx) {
+            const T v2 = v * v;
+            const T inner = k_beta * (v + k_kappa * v2 * v);
+            const T t = tanh(inner);
+            y[i] = (T)0.5 * v * ((T)1 + t);
+            if (want_grad)
+                dg[i] = (T)0.5 * ((T)1 + t) + (T)0.5 * v * ((T)1 - t * t) * k_beta * ((T)1 + (T)3 * k_kappa * v2);
+        } else {
+            const T cdf = (T)0.5 * ((T)1 + erf(v * k_sqrt1_2));
+            y[i] = v * cdf;
+            if (want_grad) dg[i] = cdf + v * exp((T)-0.5 * v * v) * k_inv_sqrt_2pi;
+        }
+    }
+}
+
+// ---- Adam / AdamW, one parameter, torch's single-tensor op order ----
+template<typename T>
+__global__ void adam_step(T* __restrict__ w, const T* __restrict__ grad, T* __restrict__ m, T* __restrict__ v,
+                          T* __restrict__ vmax, long long n, T lr_wd_keep, T wd, T one_minus_beta1, T beta2,
+                          T one_minus_beta2, T bc2_sqrt, T eps, T step_size, int decoupled, int amsgrad,
+                          int maximize) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        T g = maximize ? -grad[i] : grad[i];
+        T p = w[i];
+        if (decoupled) p = p * lr_wd_keep;
+        else if (wd != (T)0) g = g + wd * p;
+        T mi = m[i];
+        mi = mi + one_minus_beta1 * (g - mi);
+        T vi = v[i] * beta2 + (g * g) * one_minus_beta2;
+        m[i] = mi;
+        v[i] = vi;
+        if (amsgrad) { T vm = vmax[i]; vm = vi > vm ? vi : vm; vmax[i] = vm; vi = vm; }
+        const T denom = sqrt(vi) / bc2_sqrt + eps;
+        w[i] = p - step_size * (mi / denom);
+    }
+}
+"""
+
+_NAMES = [
+    f"{k}<{t}>"
+    for t in ("float", "double")
+    for k in ("ln_fwd", "ln_bwd_x", "ln_bwd_wb", "ce_fwd", "ce_reduce", "ce_bwd", "gelu_fwd", "adam_step")
+] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
+
+_modules = {}  # device id -> RawModule
+_has_api = None
+
+
+def usable(a):
+    """True when the fused kernels can run on array `a` (a CuPy float32/float64 array)."""
+    global _has_api
+    if not ENABLED or type(a) is np.ndarray:
+        return False
+    if _has_api is None:
+        _has_api = isinstance(getattr(cupy(), "RawModule", None), type)
+    return _has_api and (a.dtype is _F32 or a.dtype is _F64 or a.dtype == _F32 or a.dtype == _F64)
+
+
+def _fn(name, dtype, *flags):
+    cp = cupy()
+    dev = cp.cuda.runtime.getDevice()
+    mod = _modules.get(dev)
+    if mod is None:
+        mod = cp.RawModule(code=_SOURCE, options=("-std=c++14",), name_expressions=_NAMES)
+        _modules[dev] = mod
+    args = ", ".join([_CTYPE[np.dtype(dtype)], *flags])
+    return mod.get_function(f"{name}<{args}>")
+
+
+def _row_threads(n):
+    t = 32
+    while t < n and t < 1024:
+        t *= 2
+    return t
+
+
+def _flat_blocks(n, threads=256):
+    return max(1, min((n + threads - 1) // threads, 8192))
+
+
+# -- layer norm ------------------------------------------------------------------------------------------
+
+
+def layer_norm_fwd(x, w, b, n, eps):
+    """x as (rows, n) contiguous; w and b of n elements or None. Returns (y, mean, rstd), mean/rstd (rows,)."""
+    cp = cupy()
+    dt = x.dtype
+    rows = x.size // n
+    y = cp.empty_like(x)
+    mean = cp.empty(rows, dt)
+    rstd = cp.empty(rows, dt)
+    if rows:
+        _fn("ln_fwd", dt)(
+            (rows,),
+            (_row_threads(n),),
+            (
+                x,
+                x if w is None else w,
+                x if b is None else b,
+                y,
+                mean,
+                rstd,
+                np.int64(n),
+                dt.type(eps),
+                np.int32(w is not None),
+                np.int32(b is not None),
+            ),
+        )
+    return y, mean, rstd
+
+
+def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
+    """Gradients (dx, dw, db) of layer_norm_fwd for the flags given (None for the others)."""
+    cp = cupy()
+    dt = x.dtype
+    rows = x.size // n
+    dx = dw = db = None
+    if need_x:
+        dx = cp.empty_like(x)
+        if rows:
+            _fn("ln_bwd_x", dt)(
+                (rows,),
+                (_row_threads(n),),
+                (dy, x, x if w is None else w, mean, rstd, dx, np.int64(n), np.int32(w is not None)),
+            )
+    if need_w or need_b:
+        chunk = 256
+        parts = max(1, min((rows + chunk - 1) // chunk, 64))
+        chunk = (rows + parts - 1) // parts if rows else 1
+        pw = cp.empty((parts, n), dt)
+        pb = cp.empty((parts, n), dt)
+        _fn("ln_bwd_wb", dt)(
+            ((n + 31) // 32, parts), (32, 8), (dy, x, mean, rstd, pw, pb, np.int64(rows), np.int64(n), np.int64(chunk))
+        )
+        if need_w:
+            dw = pw[0] if parts == 1 else pw.sum(axis=0)
+        if need_b:
+            db = pb[0] if parts == 1 else pb.sum(axis=0)
+    return dx, dw, db
+
+
+# -- softmax ---------------------------------------------------------------------------------------------
+
+
+def softmax_fwd(x, log):
+    """softmax (log=False) or log_softmax over the last axis of the contiguous array x."""
+    y = cupy().empty_like(x)
+    n = x.shape[-1]
+    if x.size:
+        _fn("softmax_fwd", x.dtype, "true" if log else "false")((x.size // n,), (_row_threads(n),), (x, y, np.int64(n)))
+    return y
+
+
+def softmax_bwd(dy, y, log):
+    dx = cupy().empty_like(y)
+    n = y.shape[-1]
+    if y.size:
+        _fn("softmax_bwd", y.dtype, "true" if log else "false")(
+            (y.size // n,), (_row_threads(n),), (dy, y, dx, np.int64(n))
+        )
+    return dx
+
+
+# -- cross entropy ---------------------------------------------------------------------------------------
+
+_MODES = {"none": 0, "sum": 1, "mean": 2}
+
+
+def cross_entropy_fwd(x, target, ignore_index, reduction):
+    """x (m, C) contiguous, target (m,) int64. Returns (loss, lse, count, first bad row or None)."""
+    cp = cupy()
+    dt = x.dtype
+    m, C = x.shape
+    nll = cp.empty(m, dt)
+    lse = cp.empty(m, dt)
+    count = cp.zeros(1, np.int32)
+    badrow = cp.full(1, m, np.int64)
+    _fn("ce_fwd", dt)(
+        (m,), (_row_threads(C),), (x, target, nll, lse, count, badrow, np.int64(C), np.int64(ignore_index))
+    )
+    bad = int(badrow.get()[0])  # the one synchronisation: bad targets raise here, as on the CPU
+    mode = _MODES[reduction]
+    if mode == 0:
+        loss = nll
+    else:
+        loss = cp.empty((), dt)
+        _fn("ce_reduce", dt)((1,), (_row_threads(min(m, 1024)),), (nll, count, loss, np.int64(m), np.int32(mode)))
+    return loss, lse, count, (bad if bad < m else None)
+
+
+def cross_entropy_bwd(g, x, lse, target, count, ignore_index, reduction):
+    cp = cupy()
+    m, C = x.shape
+    dx = cp.empty_like(x)
+    g = cp.ascontiguousarray(g, dtype=x.dtype)
+    _fn("ce_bwd", x.dtype)(
+        (m,),
+        (_row_threads(C),),
+        (x, lse, target, g, count, dx, np.int64(C), np.int64(ignore_index), np.int32(_MODES[reduction])),
+    )
+    return dx
+
+
+# -- gelu ------------------------------------------------------------------------------------------------
+
+
+def gelu_fwd(x, approximate, want_grad):
+    """(gelu(x), d gelu / dx or None) for a contiguous array x."""
+    cp = cupy()
+    y = cp.empty_like(x)
+    dg = cp.empty_like(x) if want_grad else y
+    n = x.size
+    if n:
+        _fn("gelu_fwd", x.dtype)(
+            (_flat_blocks(n),), (256,), (x, y, dg, np.int64(n), np.int32(approximate == "tanh"), np.int32(want_grad))
+        )
+    return y, (dg if want_grad else None)
+
+
+# -- Adam ------------------------------------------------------------------------------------------------
+
+
+def adam_step(w, g, m, v, vmax, *, lr, beta1, beta2, eps, wd, decoupled, step, maximize):
+    """One Adam/AdamW step of torch's single-tensor algorithm on parameter w in place (m, v, vmax too)."""
+    dt = w.dtype
+    T = dt.type
+    n = w.size
+    if not n:
+        return
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    _fn("adam_step", dt)(
+        (_flat_blocks(n),),
+        (256,),
+        (
+            w,
+            g,
+            m,
+            v,
+            w if vmax is None else vmax,
+            np.int64(n),
+            T(1 - lr * wd),
+            T(wd),
+            T(1 - beta1),
+            T(beta2),
+            T(1 - beta2),
+            T(math.sqrt(bias_correction2)),
+            T(eps),
+            T(lr / bias_correction1),
+            np.int32(bool(decoupled and wd != 0)),
+            np.int32(vmax is not None),
+            np.int32(bool(maximize)),
+        ),
+    )
+
+
+class disabled:
+    """Within the block the generic CuPy paths run (the composite of a fused op's double backward)."""
+
+    def __enter__(self):
+        global ENABLED
+        self._prev, ENABLED = ENABLED, False
+
+    def __exit__(self, *exc):
+        global ENABLED
+        ENABLED = self._prev

@@ -1,0 +1,188 @@
+"""An emulated `cupy.RawModule` for ember's fused CUDA kernels (ember/cuda/_fused.py), for CPU CI.
+
+It cannot run CUDA C. Each kernel is emulated by a NumPy reference of what its C source computes, and every
+launch is checked against the kernel's signature: the number of arguments, stand-in arrays of the kernel's
+element type where it takes pointers, NumPy scalars of the exact C type where it takes values, and a grid
+and block of the shape the kernel indexes. So CPU tests exercise the Python side of the fused paths (which
+kernel, which arguments, which outputs are read back, the autograd nodes around them) against torch; the
+CUDA C itself is checked on a GPU (scripts/gpu_check.py, fused phase).
+"""
+
+import collections
+import re
+
+import numpy as np
+from scipy import special
+
+from ._core import ndarray
+
+# Signature letters: p pointer to T, q pointer to int64, i32 pointer to int32 (I), T scalar, L int64, i int32.
+_SIGS = {
+    "ln_fwd": "ppppppLTii",
+    "ln_bwd_x": "ppppppLi",
+    "ln_bwd_wb": "ppppppLLL",
+    "softmax_fwd": "ppL",
+    "softmax_bwd": "pppL",
+    "ce_fwd": "pqppIqLL",
+    "ce_reduce": "pIpLi",
+    "ce_bwd": "ppqpIpLLi",
+    "gelu_fwd": "pppLii",
+    "adam_step": "pppppLTTTTTTTTiii",
+}
+
+CALLS = collections.Counter()  # kernel base name -> launches
+
+
+class RawModule:
+    def __init__(self, code, options=(), name_expressions=()):
+        assert isinstance(code, str) and "__global__" in code
+        self.names = set(name_expressions)
+
+    def get_function(self, name):
+        if name not in self.names:
+            raise KeyError(f"{name} was not among the module's name expressions")
+        m = re.fullmatch(r"(\w+)<(float|double)(?:, (true|false))?>", name)
+        return _Kernel(m.group(1), np.dtype(np.float32 if m.group(2) == "float" else np.float64), m.group(3) == "true")
+
+
+class _Kernel:
+    def __init__(self, base, dtype, flag):
+        self.base, self.dtype, self.flag = base, dtype, flag
+
+    def __call__(self, grid, block, args):
+        sig = _SIGS[self.base]
+        assert isinstance(grid, tuple) and isinstance(block, tuple), (grid, block)
+        assert all(isinstance(v, int) and v > 0 for v in grid + block), (grid, block)
+        assert len(args) == len(sig), f"{self.base}: {len(args)} arguments, the kernel takes {len(sig)}"
+        vals = []
+        for k, (a, s) in enumerate(zip(args, sig)):
+            want = {"p": self.dtype, "q": np.dtype(np.int64), "I": np.dtype(np.int32)}.get(s)
+            if want is not None:
+                assert type(a) is ndarray, f"{self.base} argument {k}: {type(a).__name__}, not a device array"
+                assert a.dtype == want, f"{self.base} argument {k}: {a.dtype}, the kernel takes {want}"
+                assert a._a.flags.c_contiguous, f"{self.base} argument {k} is not contiguous"
+                vals.append(a._a.reshape(-1))
+            else:
+                want = {"T": self.dtype, "L": np.dtype(np.int64), "i": np.dtype(np.int32)}[s]
+                assert isinstance(a, np.generic) and a.dtype == want, f"{self.base} argument {k}: {a!r}, want {want}"
+                vals.append(a.item())
+        if self.base in ("ln_fwd", "ln_bwd_x", "softmax_fwd", "softmax_bwd", "ce_fwd", "ce_bwd"):
+            assert len(grid) == 1 and len(block) == 1 and block[0] % 32 == 0 and block[0] <= 1024, (grid, block)
+        CALLS[self.base] += 1
+        with np.errstate(all="ignore"):
+            getattr(self, "_" + self.base)(grid, *vals)
+
+    # each reference works on flat NumPy views of the device buffers, as the C code indexes them
+
+    def _ln_fwd(self, grid, x, w, b, y, mean, rstd, n, eps, has_w, has_b):
+        rows = grid[0]
+        X = x[: rows * n].reshape(rows, n)
+        mu = X.sum(1) / self.dtype.type(n)
+        var = ((X - mu[:, None]) ** 2).sum(1) / self.dtype.type(n)
+        r = self.dtype.type(1) / np.sqrt(var + self.dtype.type(eps))
+        Y = (X - mu[:, None]) * r[:, None]
+        if has_w:
+            Y = Y * w[:n]
+        if has_b:
+            Y = Y + b[:n]
+        y[: rows * n] = Y.reshape(-1)
+        mean[:rows], rstd[:rows] = mu, r
+
+    def _ln_bwd_x(self, grid, dy, x, w, mean, rstd, dx, n, has_w):
+        rows = grid[0]
+        G = dy[: rows * n].reshape(rows, n)
+        if has_w:
+            G = G * w[:n]
+        xh = (x[: rows * n].reshape(rows, n) - mean[:rows, None]) * rstd[:rows, None]
+        a = G.sum(1, keepdims=True) / self.dtype.type(n)
+        c = (G * xh).sum(1, keepdims=True) / self.dtype.type(n)
+        dx[: rows * n] = ((G - a - xh * c) * rstd[:rows, None]).reshape(-1)
+
+    def _ln_bwd_wb(self, grid, dy, x, mean, rstd, pw, pb, rows, n, chunk):
+        assert grid[0] == (n + 31) // 32 and grid[0] * 32 >= n
+        parts = grid[1] if len(grid) > 1 else 1
+        assert parts * chunk >= rows, "the row chunks do not cover every row"
+        G = dy[: rows * n].reshape(rows, n)
+        xh = (x[: rows * n].reshape(rows, n) - mean[:rows, None]) * rstd[:rows, None]
+        for p in range(parts):
+            r0, r1 = p * chunk, min(rows, (p + 1) * chunk)
+            pw[p * n : (p + 1) * n] = (G[r0:r1] * xh[r0:r1]).sum(0)
+            pb[p * n : (p + 1) * n] = G[r0:r1].sum(0)
+
+    def _softmax_fwd(self, grid, x, y, n):
+        rows = grid[0]
+        X = x[: rows * n].reshape(rows, n)
+        z = X - X.max(1, keepdims=True)
+        s = np.exp(z).sum(1, keepdims=True)
+        y[: rows * n] = (z - np.log(s) if self.flag else np.exp(z) / s).reshape(-1)
+
+    def _softmax_bwd(self, grid, dy, y, dx, n):
+        rows = grid[0]
+        G, Y = dy[: rows * n].reshape(rows, n), y[: rows * n].reshape(rows, n)
+        if self.flag:
+            r = G - np.exp(Y) * G.sum(1, keepdims=True)
+        else:
+            r = Y * (G - (G * Y).sum(1, keepdims=True))
+        dx[: rows * n] = r.reshape(-1)
+
+    def _ce_fwd(self, grid, x, target, nll, lse, count, badrow, C, ignore):
+        m = grid[0]
+        X = x[: m * C].reshape(m, C)
+        mx = X.max(1)
+        l = mx + np.log(np.exp(X - mx[:, None]).sum(1))
+        lse[:m] = l
+        t = target[:m]
+        ok = (t != ignore) & (t >= 0) & (t < C)
+        bad = (t != ignore) & ~ok
+        nll[:m] = np.where(ok, l - X[np.arange(m), np.where(ok, t, 0)], 0)
+        count[0] += int(ok.sum())
+        if bad.any():
+            badrow[0] = min(int(badrow[0]), int(np.argmax(bad)))
+
+    def _ce_reduce(self, grid, nll, count, out, m, mode):
+        s = nll[:m].sum(dtype=self.dtype)
+        out[0] = s / self.dtype.type(count[0]) if mode == 2 else s
+
+    def _ce_bwd(self, grid, x, lse, target, g, count, dx, C, ignore, mode):
+        m = grid[0]
+        X = x[: m * C].reshape(m, C)
+        t = target[:m]
+        if mode == 0:
+            a = g[:m].copy()
+        else:
+            a = np.full(m, g[0] if mode == 1 else g[0] / self.dtype.type(count[0]), self.dtype)
+        a = np.where(t != ignore, a, 0).astype(self.dtype)
+        P = np.exp(X - lse[:m, None])
+        hot = np.arange(C)[None, :] == t[:, None]
+        dx[: m * C] = (a[:, None] * np.where(hot, P - 1, P)).reshape(-1)
+
+    def _gelu_fwd(self, grid, x, y, dg, n, tanh_approx, want_grad):
+        v = x[:n]
+        T = self.dtype.type
+        if tanh_approx:
+            beta, kappa = T(0.79788456080286535588), T(0.044715)
+            t = np.tanh(beta * (v + kappa * v * v * v))
+            y[:n] = T(0.5) * v * (1 + t)
+            if want_grad:
+                dg[:n] = T(0.5) * (1 + t) + T(0.5) * v * (1 - t * t) * beta * (1 + 3 * kappa * v * v)
+        else:
+            cdf = T(0.5) * (1 + special.erf(v * T(0.70710678118654752440)))
+            if want_grad:
+                dg[:n] = cdf + v * np.exp(T(-0.5) * v * v) * T(0.39894228040143267794)
+            y[:n] = v * cdf
+
+    def _adam_step(self, grid, w, g, m, v, vmax, n, keep, wd, omb1, b2, omb2, bc2s, eps, step_size, dec, ams, mx):
+        T = self.dtype.type
+        gg = -g[:n] if mx else g[:n].copy()
+        p = w[:n].copy()
+        if dec:
+            p = p * T(keep)
+        elif wd != 0:
+            gg = gg + T(wd) * p
+        mi = m[:n] + T(omb1) * (gg - m[:n])
+        vi = v[:n] * T(b2) + (gg * gg) * T(omb2)
+        m[:n], v[:n] = mi, vi
+        if ams:
+            vmax[:n] = np.maximum(vmax[:n], vi)
+            vi = vmax[:n]
+        w[:n] = p - T(step_size) * (mi / (np.sqrt(vi) / T(bc2s) + T(eps)))
