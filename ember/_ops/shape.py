@@ -5,6 +5,7 @@ records how to replay itself (for in-place writes through views)."""
 
 import numpy as np
 
+from .._backend import xp_of
 from .._tensor import Size
 from ._core import GRAD, Node, Tensor, attach, bind, make, view_of, wrap_dim
 
@@ -92,10 +93,44 @@ def view(input, *shape):
 
 
 def _cupy_view(d, shape):
-    r = d.reshape(shape)
-    if r.data.ptr != d.data.ptr and d.size:
+    """d reshaped without a copy (CuPy's reshape copies silently where the strides do not allow a view)."""
+    if d.flags.c_contiguous or not d.size:
+        return d.reshape(shape)
+    strides = _nocopy_strides(d.shape, d.strides, shape, d.itemsize)
+    if strides is None:
         raise ValueError("copy")
-    return r
+    return xp_of(d).lib.stride_tricks.as_strided(d, shape, strides)
+
+
+def _nocopy_strides(oshape, ostrides, nshape, itemsize):
+    """Strides that view an array shaped `oshape` with `ostrides` as `nshape`, or None where no view exists
+    (NumPy's rule: each group of old dims merged or split must be contiguous within itself)."""
+    olds = [(n, st) for n, st in zip(oshape, ostrides) if n != 1]
+    odims = [n for n, _ in olds]
+    ostr = [st for _, st in olds]
+    nd = len(nshape)
+    nstr = [0] * nd
+    oi, oj, ni, nj = 0, 1, 0, 1
+    while ni < nd and oi < len(odims):
+        np_, op = nshape[ni], odims[oi]
+        while np_ != op:
+            if np_ < op:
+                np_ *= nshape[nj]
+                nj += 1
+            else:
+                op *= odims[oj]
+                oj += 1
+        for k in range(oi, oj - 1):
+            if ostr[k] != odims[k + 1] * ostr[k + 1]:
+                return None
+        nstr[nj - 1] = ostr[oj - 1]
+        for k in range(nj - 1, ni, -1):
+            nstr[k - 1] = nstr[k] * nshape[k]
+        ni, nj, oi, oj = nj, nj + 1, oj, oj + 1
+    last = nstr[ni - 1] if ni >= 1 else itemsize
+    for k in range(ni, nd):
+        nstr[k] = last
+    return tuple(nstr)
 
 
 def view_as(input, other):

@@ -1,0 +1,65 @@
+"""Reshaping non-contiguous arrays without a copy on the CuPy path (CuPy's own reshape copies silently):
+the stride rule against NumPy's reshape(copy=False), and views on the CuPy stand-in sharing memory."""
+
+import fakecupy
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember._ops.shape import _nocopy_strides
+
+RNG = np.random.default_rng(0)
+
+
+def _factorings(n, k):
+    dims, r = [], n
+    for _ in range(k - 1):
+        d = int(RNG.choice([d for d in range(1, r + 1) if r % d == 0]))
+        dims.append(d)
+        r //= d
+    return tuple(dims + [r])
+
+
+def test_nocopy_strides_agree_with_numpy():
+    views = 0
+    for _ in range(300):
+        shape = tuple(int(v) for v in RNG.integers(1, 5, RNG.integers(1, 5)))
+        b = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape).transpose(RNG.permutation(len(shape)))
+        if RNG.random() < 0.3 and b.shape[0] > 1:
+            b = b[::2]
+        for k in range(1, 5):
+            ns = _factorings(b.size, k)
+            try:
+                np.reshape(b, ns, copy=False)
+                ok = True
+            except ValueError:
+                ok = False
+            st = _nocopy_strides(b.shape, b.strides, ns, b.itemsize)
+            assert (st is not None) == ok, (b.shape, b.strides, ns)
+            if ok:
+                views += 1
+                np.testing.assert_array_equal(np.lib.stride_tricks.as_strided(b, ns, st), b.reshape(ns))
+    assert views > 100
+
+
+@pytest.fixture(scope="module")
+def fake_cuda():
+    with fakecupy.ember_on_stand_in():
+        yield
+
+
+def test_cuda_view_and_reshape_of_non_contiguous(fake_cuda):
+    a = np.arange(24, dtype=np.float32).reshape(6, 4)
+    e = ember.tensor(a, device="cuda").t()  # (4, 6): splitting a dim needs no copy, merging the two does
+    t = torch.tensor(a).t()
+    v = e.view(4, 2, 3)
+    np.testing.assert_array_equal(v.cpu().numpy(), t.view(4, 2, 3).numpy())
+    v[0, 1, 0] = 100.0  # a view: the write shows through
+    assert float(e[0, 3].item()) == 100.0
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        e.view(24)
+    r = e.reshape(24)  # needs a copy
+    np.testing.assert_array_equal(r.cpu().numpy(), e.cpu().numpy().reshape(24))
+    r[0] = -1.0
+    assert float(e[0, 0].item()) != -1.0
