@@ -41,21 +41,25 @@ def _pool():
     return cp().get_default_memory_pool()
 
 
-def _tracking_malloc(size):
-    pool = _pool()
-    mem = pool.malloc(size)
-    dev = mem.device_id
-    used, total = pool.used_bytes(), pool.total_bytes()
-    if used > _peak_alloc.get(dev, 0):
-        _peak_alloc[dev] = used
-    if total > _peak_reserved.get(dev, 0):
-        _peak_reserved[dev] = total
-    _num_allocs[dev] += 1
-    return mem
-
-
 def _install():
-    cp().cuda.set_allocator(_tracking_malloc)
+    """Wrap the default pool's malloc (bound once: this runs on every allocation, hundreds per train step)."""
+    pool = _pool()
+    malloc, used_bytes, total_bytes = pool.malloc, pool.used_bytes, pool.total_bytes
+    peak_alloc, peak_reserved, counts = _peak_alloc, _peak_reserved, _num_allocs
+
+    def tracking_malloc(size):
+        mem = malloc(size)
+        dev = mem.device_id
+        used = used_bytes()
+        if used > peak_alloc.get(dev, 0):
+            peak_alloc[dev] = used
+        total = total_bytes()
+        if total > peak_reserved.get(dev, 0):
+            peak_reserved[dev] = total
+        counts[dev] += 1
+        return mem
+
+    cp().cuda.set_allocator(tracking_malloc)
 
 
 _lazy._init_hooks.append(_install)

@@ -66,14 +66,16 @@ def _causal_masks(L, S, dt, like):
 def _device_row_max(s):
     """np.fmax.reduce(s, axis=-1, keepdims=True) on CuPy: the max over the last dim ignoring NaN (NaN only
     where a row is all NaN). CuPy's ufuncs reduce only add/multiply, and its nanmax synchronizes: the plain
-    max, then nanmax only when that is not finite everywhere (some row has a NaN or an inf)."""
+    max, then nanmax only when that is not finite everywhere (some row has a NaN or an inf). Returns the
+    max and whether it is finite everywhere."""
     xp = xp_of(s)
     m = s.max(axis=-1, keepdims=True)
-    if bool(xp.isfinite(m).all()):
-        return m
+    if bool(xp.isfinite(m).all()):  # the one synchronisation of the usual case
+        return m, True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: NaN, as fmax.reduce gives
-        return xp.nanmax(s, axis=-1, keepdims=True)
+        m = xp.nanmax(s, axis=-1, keepdims=True)
+    return m, bool(xp.isfinite(m).all())
 
 
 def _fits(s, b):
@@ -235,12 +237,13 @@ def scaled_dot_product_attention(
             fmask = attn_mask
     dead = None
     if not s.size:
-        m = None
+        m, finite = None, True
     elif type(s) is np.ndarray:
         m = np.fmax.reduce(s, axis=-1, keepdims=True)
+        finite = np.isfinite(m).all()
     else:
-        m = _device_row_max(s)
-    if m is None or np.isfinite(m).all():
+        m, finite = _device_row_max(s)
+    if finite:
         # softmax in place in the fresh score array (NaN rows stay NaN)
         if m is not None:
             s -= m
