@@ -362,6 +362,163 @@ def _compare_sample(op, s, dt, oracle, torch, ember, np):
         oracle.assert_close(a, b, max(rtol, 1e-4), max(atol, 1e-4), f"grad {k}")
 
 
+# -- 2b. fused CUDA kernels ------------------------------------------------------------------------------------
+
+
+def phase_fused(deadline):
+    """ember's fused kernels (ember/cuda/_fused.py) on the GPU against torch on the CPU, forward and backward,
+    with a count of the launches of each kernel (a case whose kernel never ran fails)."""
+    import numpy as np
+    import torch
+    import torch.nn.functional as TF
+
+    import ember
+    import ember.nn.functional as EF
+    from ember.cuda import _fused
+
+    P = "2b fused kernels (vs CPU torch)"
+    launched = {}
+    orig_fn = _fused._fn
+
+    def counting_fn(name, dtype, *flags):
+        launched[name] = launched.get(name, 0) + 1
+        return orig_fn(name, dtype, *flags)
+
+    _fused._fn = counting_fn
+    rng = np.random.default_rng(0)
+
+    def rand(shape, dt):
+        return rng.standard_normal(shape).astype(dt)
+
+    def compare(what, kernels, t_fn, e_fn, arrays, dt, n_grad):
+        """t_fn/e_fn map tensors to one output; the first n_grad arrays get gradients."""
+        if time.time() > deadline:
+            record(P, None)
+            return
+        launched.clear()
+        try:
+            rtol, atol = (2e-4, 2e-5) if dt == np.float32 else (1e-9, 1e-11)
+            tt = [torch.tensor(a, requires_grad=i < n_grad) for i, a in enumerate(arrays)]
+            et = [ember.tensor(a, device="cuda").requires_grad_(i < n_grad) for i, a in enumerate(arrays)]
+            to, eo = t_fn(*tt), e_fn(*et)
+            assert eo.is_cuda and tuple(eo.shape) == tuple(to.shape), (eo.shape, to.shape)
+            np.testing.assert_allclose(eo.detach().cpu().numpy(), to.detach().numpy(), rtol=rtol, atol=atol)
+            if n_grad:
+                g = rand(tuple(to.shape), dt)
+                to.backward(torch.tensor(g))
+                eo.backward(ember.tensor(g, device="cuda"))
+                for i in range(n_grad):
+                    np.testing.assert_allclose(
+                        et[i].grad.cpu().numpy(),
+                        tt[i].grad.numpy(),
+                        rtol=rtol * 10,
+                        atol=atol * 10,
+                        err_msg=f"grad {i}",
+                    )
+            missing = [k for k in kernels if not launched.get(k)]
+            assert not missing, f"kernels not launched: {missing} (launched {launched})"
+            record(P, True)
+        except Exception as e:  # noqa: BLE001
+            record(P, False, what, e)
+
+    try:
+        for dt in (np.float32, np.float64):
+            for shape, norm, affine in (
+                ((2048, 256), (256,), True),
+                ((7, 33), (33,), True),
+                ((4, 5, 1030), (5, 1030), False),
+            ):
+                arrays = [rand(shape, dt)] + ([rand(norm, dt), rand(norm, dt)] if affine else [])
+                kern = ["ln_fwd", "ln_bwd_x"] + (["ln_bwd_wb"] if affine else [])
+                compare(
+                    f"layer_norm {shape} {dt.__name__}",
+                    kern,
+                    lambda x, *wb, n=norm: TF.layer_norm(x, n, *wb),
+                    lambda x, *wb, n=norm: EF.layer_norm(x, n, *wb),
+                    arrays,
+                    dt,
+                    len(arrays),
+                )
+            for log in (False, True):
+                tf, ef = (TF.log_softmax, EF.log_softmax) if log else (TF.softmax, EF.softmax)
+                for shape in ((16, 4, 128, 128), (3, 1030), (5, 1), (2, 3000)):
+                    compare(
+                        f"{'log_' if log else ''}softmax {shape} {dt.__name__}",
+                        ["softmax_fwd", "softmax_bwd"],
+                        lambda x, f=tf: f(x, -1),
+                        lambda x, f=ef: f(x, -1),
+                        [rand(shape, dt) * 3],
+                        dt,
+                        1,
+                    )
+            for (m, C), red, ign in (
+                ((2048, 512), "mean", False),
+                ((37, 11), "none", True),
+                ((300, 1500), "sum", True),
+                ((64, 10), "mean", True),
+            ):
+                t = rng.integers(0, C, m)
+                if ign:
+                    t[::3] = -100
+                kern = ["ce_fwd", "ce_bwd"] + (["ce_reduce"] if red != "none" else [])
+                compare(
+                    f"cross_entropy {(m, C)} {red} ignore={ign} {dt.__name__}",
+                    kern,
+                    lambda x, t=t, r=red: TF.cross_entropy(x, torch.tensor(t), reduction=r),
+                    lambda x, t=t, r=red: EF.cross_entropy(x, ember.tensor(t, device="cuda"), reduction=r),
+                    [rand((m, C), dt) * 2],
+                    dt,
+                    1,
+                )
+            for approx in ("none", "tanh"):
+                compare(
+                    f"gelu {approx} {dt.__name__}",
+                    ["gelu_fwd"],
+                    lambda x, a=approx: TF.gelu(x, approximate=a),
+                    lambda x, a=approx: EF.gelu(x, approximate=a),
+                    [rand((1000, 37), dt) * 3],
+                    dt,
+                    1,
+                )
+            for name, kw in (
+                ("Adam", {}),
+                ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
+                ("AdamW", {"maximize": True}),
+            ):
+                if time.time() > deadline:
+                    break
+                launched.clear()
+                try:
+                    ws = [rand((300, 70), dt), rand((70,), dt)]
+                    tp = [torch.tensor(w, requires_grad=True) for w in ws]
+                    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+                    topt = getattr(torch.optim, name)(tp, lr=0.01, **kw)
+                    eopt = getattr(ember.optim, name)(ep, lr=0.01, **kw)
+                    for _ in range(3):
+                        gs = [rand(w.shape, dt) for w in ws]
+                        for p, g in zip(tp, gs):
+                            p.grad = torch.tensor(g)
+                        for p, g in zip(ep, gs):
+                            p.grad = ember.tensor(g, device="cuda")
+                        topt.step()
+                        eopt.step()
+                    rtol, atol = (1e-5, 1e-6) if dt == np.float32 else (1e-12, 1e-14)
+                    for e, t in zip(ep, tp):
+                        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
+                    assert launched.get("adam_step") == 6, launched
+                    record(P, True)
+                except Exception as e:  # noqa: BLE001
+                    record(P, False, f"{name} {kw} {dt.__name__}", e)
+        # the bad-target error goes through the kernel's flag
+        try:
+            EF.cross_entropy(ember.randn(4, 3, device="cuda"), ember.tensor([0, 5, 1, 7], device="cuda"))
+            record(P, False, "cross_entropy bad target did not raise")
+        except IndexError as e:
+            record(P, "Target 5 is out of bounds." in str(e), f"cross_entropy bad target message: {e}")
+    finally:
+        _fused._fn = orig_fn
+
+
 # -- 3. benchmarks --------------------------------------------------------------------------------------
 
 
@@ -465,10 +622,15 @@ def phase_bench(deadline, quick):
 
     P = "3 train-step timings"
     steps = 5 if quick else 15
+    from ember.cuda import _fused
+
     backends = [("ember cuda", ember, "cuda", ember.cuda.synchronize)]
+    if _fused.ENABLED:
+        backends.append(("ember generic", ember, "cuda", ember.cuda.synchronize))  # fused kernels off
     if torch.cuda.is_available():
         backends.append(("torch cuda", torch, "cuda", torch.cuda.synchronize))
-    backends.append(("torch cpu", torch, "cpu", lambda: None))
+    if not quick:
+        backends.append(("torch cpu", torch, "cpu", lambda: None))
     for kind in ("MLP", "CNN", "GPT"):
         for name, lib, dev, sync in backends:
             if dev == "cpu" and kind != "MLP":
@@ -479,7 +641,12 @@ def phase_bench(deadline, quick):
                 continue
             n = 3 if dev == "cpu" else steps
             try:
-                ms = _time_steps(lib, kind, dev, n, sync, warmup=1 if dev == "cpu" else 3)
+                prev = _fused.ENABLED
+                _fused.ENABLED = prev and name != "ember generic"
+                try:
+                    ms = _time_steps(lib, kind, dev, n, sync, warmup=1 if dev == "cpu" else 3)
+                finally:
+                    _fused.ENABLED = prev
                 TIMINGS.append((kind, name, ms, f"median of {n}"))
                 record(P, True)
             except Exception as e:  # noqa: BLE001
@@ -519,7 +686,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer op families and benchmark steps")
     ap.add_argument("--budget", type=float, default=420.0, help="wall-clock budget in seconds (default 420)")
     ap.add_argument("--families", default=None, help="comma-separated tests/opdb families for phase 2")
-    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,ops,bench")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,fused,ops,bench")
     args = ap.parse_args()
     t_start = time.time()
     end = t_start + args.budget
@@ -535,11 +702,12 @@ def main():
     # deadlines: API 15% of the remaining budget, ops 45%, benchmarks the rest
     phases = [
         ("api", 0.15, lambda d: phase_cuda_api(d)),
+        ("fused", 0.2, lambda d: phase_fused(d)),
         ("ops", 0.45, lambda d: phase_op_table(d, families)),
         ("bench", 1.0, lambda d: phase_bench(d, args.quick)),
     ]
     for key, share, fn in phases:
-        if key in skip or (torch is None and key in ("ops", "bench")):
+        if key in skip or (torch is None and key in ("fused", "ops", "bench")):
             continue
         deadline = time.time() + (end - time.time()) * share
         log(f"[{key}] running (deadline in {deadline - time.time():.0f} s)")
