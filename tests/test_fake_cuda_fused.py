@@ -28,7 +28,7 @@ def fake_cuda_with_kernels():
 
         saved = cupy.__dict__.get("RawModule")
         cupy.RawModule = rawkernels.RawModule
-        _fused._has_api, _fused._modules = None, {}
+        _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
         try:
             yield
         finally:
@@ -36,7 +36,7 @@ def fake_cuda_with_kernels():
                 del cupy.RawModule
             else:
                 cupy.RawModule = saved
-            _fused._has_api, _fused._modules = None, {}
+            _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
 
 
 @pytest.fixture

@@ -56,6 +56,16 @@ template<typename T, bool MAX> __device__ T block_reduce(T v, T* buf) {
     return buf[0];
 }
 
+// The max of a row of n and the sum of exp(x - max) over it (NaN propagates through the max).
+template<typename T> __device__ void row_max_sumexp(const T* xr, long long n, T* buf, T& mx, T& s) {
+    mx = neg_inf<T>();
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) { T v = xr[i]; mx = (v > mx || v != v) ? v : mx; }
+    mx = block_reduce<T, true>(mx, buf);
+    s = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += exp(xr[i] - mx);
+    s = block_reduce<T, false>(s, buf);
+}
+
 // ---- layer norm over the last n elements of each row ----
 template<typename T>
 __global__ void ln_fwd(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b,
@@ -143,12 +153,8 @@ __global__ void softmax_fwd(const T* __restrict__ x, T* __restrict__ y, long lon
     const long long row = blockIdx.x;
     const T* xr = x + row * n;
     T* yr = y + row * n;
-    T mx = neg_inf<T>();
-    for (long long i = threadIdx.x; i < n; i += blockDim.x) { T v = xr[i]; mx = (v > mx || v != v) ? v : mx; }
-    mx = block_reduce<T, true>(mx, buf);
-    T s = 0;
-    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += exp(xr[i] - mx);
-    s = block_reduce<T, false>(s, buf);
+    T mx, s;
+    row_max_sumexp<T>(xr, n, buf, mx, s);
     if (LOG) {
         const T lse = log(s);
         for (long long i = threadIdx.x; i < n; i += blockDim.x) yr[i] = (xr[i] - mx) - lse;
@@ -182,12 +188,8 @@ __global__ void ce_fwd(const T* __restrict__ x, const long long* __restrict__ ta
     __shared__ T buf[32];
     const long long row = blockIdx.x;
     const T* xr = x + row * C;
-    T mx = neg_inf<T>();
-    for (long long i = threadIdx.x; i < C; i += blockDim.x) { T v = xr[i]; mx = (v > mx || v != v) ? v : mx; }
-    mx = block_reduce<T, true>(mx, buf);
-    T s = 0;
-    for (long long i = threadIdx.x; i < C; i += blockDim.x) s += exp(xr[i] - mx);
-    s = block_reduce<T, false>(s, buf);
+    T mx, s;
+    row_max_sumexp<T>(xr, C, buf, mx, s);
     if (threadIdx.x == 0) {
         const T lse = mx + log(s);
         lse_out[row] = lse;
@@ -262,10 +264,9 @@ __global__ void gelu_fwd(const T* __restrict__ x, T* __restrict__ y, T* __restri
 template<typename T>
 __global__ void adam_step(T* __restrict__ w, const T* __restrict__ grad, T* __restrict__ m, T* __restrict__ v,
                           T* __restrict__ vmax, long long n, T lr_wd_keep, T wd, T one_minus_beta1, T beta2,
-                          T one_minus_beta2, T bc2_sqrt, T eps, T step_size, int decoupled, int amsgrad,
-                          int maximize) {
+                          T one_minus_beta2, T bc2_sqrt, T eps, T step_size, int decoupled, int amsgrad) {
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        T g = maximize ? -grad[i] : grad[i];
+        T g = grad[i];
         T p = w[i];
         if (decoupled) p = p * lr_wd_keep;
         else if (wd != (T)0) g = g + wd * p;
@@ -298,18 +299,23 @@ def usable(a):
         return False
     if _has_api is None:
         _has_api = isinstance(getattr(cupy(), "RawModule", None), type)
-    return _has_api and (a.dtype is _F32 or a.dtype is _F64 or a.dtype == _F32 or a.dtype == _F64)
+    return _has_api and a.dtype in _CTYPE
+
+
+_kernels = {}  # (device id, name, dtype, flags) -> kernel
 
 
 def _fn(name, dtype, *flags):
+    """The kernel `name<ctype, flags...>` on the current device (the module compiled on first use)."""
     cp = cupy()
-    dev = cp.cuda.runtime.getDevice()
-    mod = _modules.get(dev)
-    if mod is None:
-        mod = cp.RawModule(code=_SOURCE, options=("-std=c++14",), name_expressions=_NAMES)
-        _modules[dev] = mod
-    args = ", ".join([_CTYPE[np.dtype(dtype)], *flags])
-    return mod.get_function(f"{name}<{args}>")
+    key = (cp.cuda.runtime.getDevice(), name, dtype, flags)
+    k = _kernels.get(key)
+    if k is None:
+        mod = _modules.get(key[0])
+        if mod is None:
+            mod = _modules[key[0]] = cp.RawModule(code=_SOURCE, options=("-std=c++14",), name_expressions=_NAMES)
+        k = _kernels[key] = mod.get_function(f"{name}<{', '.join([_CTYPE[np.dtype(dtype)], *flags])}>")
+    return k
 
 
 def _row_threads(n):
@@ -465,8 +471,9 @@ def gelu_fwd(x, approximate, want_grad):
 # -- Adam ------------------------------------------------------------------------------------------------
 
 
-def adam_step(w, g, m, v, vmax, *, lr, beta1, beta2, eps, wd, decoupled, step, maximize):
-    """One Adam/AdamW step of torch's single-tensor algorithm on parameter w in place (m, v, vmax too)."""
+def adam_step(w, g, m, v, vmax, *, lr, beta1, beta2, eps, wd, decoupled, step):
+    """One Adam/AdamW step of torch's single-tensor algorithm on parameter w in place (m, v, vmax too); g is
+    the gradient already negated under maximize."""
     dt = w.dtype
     T = dt.type
     n = w.size
@@ -494,7 +501,6 @@ def adam_step(w, g, m, v, vmax, *, lr, beta1, beta2, eps, wd, decoupled, step, m
             T(lr / bias_correction1),
             np.int32(bool(decoupled and wd != 0)),
             np.int32(vmax is not None),
-            np.int32(bool(maximize)),
         ),
     )
 

@@ -68,7 +68,7 @@ class Adam(SingleTensorOptimizer):
                 step_t = state["step"]
                 step_t._data += 1
                 if type(lr) is float and _fused.usable(w) and _fusable_adam(w, g, state, amsgrad):
-                    # one kernel for the whole update (grad_of already negated g under maximize)
+                    # one kernel for the whole update (grad_of has negated g under maximize)
                     _fused.adam_step(
                         w,
                         g,
@@ -82,7 +82,6 @@ class Adam(SingleTensorOptimizer):
                         wd=wd,
                         decoupled=decoupled,
                         step=float(step_t._data),
-                        maximize=False,
                     )
                     bump_all(state, p)
                     continue

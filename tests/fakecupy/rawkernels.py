@@ -27,7 +27,7 @@ _SIGS = {
     "ce_reduce": "pIpLi",
     "ce_bwd": "ppqpIpLLi",
     "gelu_fwd": "pppLii",
-    "adam_step": "pppppLTTTTTTTTiii",
+    "adam_step": "pppppLTTTTTTTTii",
 }
 
 CALLS = collections.Counter()  # kernel base name -> launches
@@ -171,9 +171,9 @@ class _Kernel:
                 dg[:n] = cdf + v * np.exp(T(-0.5) * v * v) * T(0.39894228040143267794)
             y[:n] = v * cdf
 
-    def _adam_step(self, grid, w, g, m, v, vmax, n, keep, wd, omb1, b2, omb2, bc2s, eps, step_size, dec, ams, mx):
+    def _adam_step(self, grid, w, g, m, v, vmax, n, keep, wd, omb1, b2, omb2, bc2s, eps, step_size, dec, ams):
         T = self.dtype.type
-        gg = -g[:n] if mx else g[:n].copy()
+        gg = g[:n].copy()
         p = w[:n].copy()
         if dec:
             p = p * T(keep)
