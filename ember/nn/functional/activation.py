@@ -716,35 +716,32 @@ def _gelu_np(x, approx):
     return 0.5 * x * (1 + _np_erf(x * _SQRT1_2))
 
 
+def _gelu_out(input, y, dg, approximate):
+    """gelu's result from a fused forward; dg (the derivative, None without grad) goes on the node."""
+    out = make(y)
+    if dg is not None:
+        node = GeluBackward0()
+        node.args = (approximate,)
+        node.dg = dg
+        attach(out, node, (input,))
+        node.save(input)
+    return out
+
+
 def gelu(input, approximate="none"):
     """Matches `torch.nn.functional.gelu`."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     if isinstance(input, Tensor):
         d = input._data
+        need = GRAD.enabled and input._requires_grad
         if approximate == "none" and type(d) is np.ndarray and d.dtype.kind in "fV" and d.dtype.itemsize <= 4:
             # float32 (half and bfloat16 compute in float32 and round, as torch does)
-            need = GRAD.enabled and input._requires_grad
             y, dg = _gelu_f32(d if d.dtype is _F32 else d.astype(_F32), need)
-            out = make(y if d.dtype is _F32 else y.astype(d.dtype))
-            if need:
-                node = GeluBackward0()
-                node.args = (approximate,)
-                node.dg = dg
-                attach(out, node, (input,))
-                node.save(input)
-            return out
+            return _gelu_out(input, y if d.dtype is _F32 else y.astype(d.dtype), dg, approximate)
         if _fused.usable(d):
-            need = GRAD.enabled and input._requires_grad
             y, dg = _fused.gelu_fwd(xp_of(d).ascontiguousarray(d), approximate, need)
-            out = make(y)
-            if need:
-                node = GeluBackward0()
-                node.args = (approximate,)
-                node.dg = dg
-                attach(out, node, (input,))
-                node.save(input)
-            return out
+            return _gelu_out(input, y, dg, approximate)
     return _pointwise(input, _gelu_np, GeluBackward0, (approximate,), "gelu", "GeluKernelImpl")
 
 

@@ -374,21 +374,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(xd.ndim - k, xd.ndim))
     dt = xd.dtype
     if (
-        type(xd) is np.ndarray
-        and (dt is _F32 or dt is _F64)
+        (dt is _F32 or dt is _F64)
         and xd.size
         and (weight is None or weight._data.dtype is dt)
         and (bias is None or bias._data.dtype is dt)
     ):
-        return _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes)
-    if (
-        _fused.usable(xd)
-        and xd.size
-        and xd.flags.c_contiguous
-        and (weight is None or weight._data.dtype == dt)
-        and (bias is None or bias._data.dtype == dt)
-    ):
-        return _layer_norm_cuda(input, normalized_shape, weight, bias, eps, axes)
+        if type(xd) is np.ndarray:
+            return _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes)
+        if _fused.usable(xd) and xd.flags.c_contiguous:
+            return _layer_norm_cuda(input, normalized_shape, weight, bias, eps, axes)
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
     var = np.mean(xc * xc, axis=axes, keepdims=True)
