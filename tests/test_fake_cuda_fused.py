@@ -259,3 +259,92 @@ def test_fused_paths_off(launches):
         x = ember.randn(4, 6, device="cuda", requires_grad=True)
         EF.cross_entropy(EF.gelu(EF.layer_norm(x, (6,))), ember.tensor([0, 1, 2, 3], device="cuda")).backward()
     assert sum(launches.values()) == 0
+
+
+@pytest.mark.parametrize("mask", ["causal", "float", "bool-dead-row", "none"])
+def test_attention_softmax(launches, mask):
+    q, k, v = (rand(2, 3, 5, 4, dtype=np.float64) for _ in range(3))
+    (tq, eq), (tk, ek), (tv, ev) = pair(q), pair(k), pair(v)
+    kw_t, kw_e = {}, {}
+    if mask == "causal":
+        kw_t = kw_e = {"is_causal": True}
+    elif mask == "float":
+        m = rand(5, 5, dtype=np.float64)
+        kw_t, kw_e = {"attn_mask": torch.tensor(m)}, {"attn_mask": ember.tensor(m, device="cuda")}
+    elif mask == "bool-dead-row":
+        m = RNG.random((5, 5)) > 0.4
+        m[2] = False  # every key masked for query 2: torch's safe softmax gives zeros
+        kw_t, kw_e = {"attn_mask": torch.tensor(m)}, {"attn_mask": ember.tensor(m, device="cuda")}
+    to = TF.scaled_dot_product_attention(tq, tk, tv, **kw_t)
+    eo = EF.scaled_dot_product_attention(eq, ek, ev, **kw_e)
+    close(eo, to, 1e-10, 1e-12)
+    g = rand(*to.shape, dtype=np.float64)
+    to.backward(torch.tensor(g))
+    eo.backward(ember.tensor(g, device="cuda"))
+    for e, t in ((eq, tq), (ek, tk), (ev, tv)):
+        close(e.grad, t.grad, 1e-9, 1e-11)
+    assert launches["safe_softmax"] == 1 and launches["softmax_fwd"] == 0
+
+
+def test_attention_double_backward_with_a_dead_row(launches):
+    q, k, v = (rand(1, 4, 3, dtype=np.float64) for _ in range(3))
+    m = np.ones((4, 4), bool)
+    m[1] = False
+    (tq, eq), (tk, ek), (tv, ev) = pair(q), pair(k), pair(v)
+    to = TF.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(m))
+    eo = EF.scaled_dot_product_attention(eq, ek, ev, attn_mask=ember.tensor(m, device="cuda"))
+    (tg,) = torch.autograd.grad(to.pow(2).sum(), tq, create_graph=True)
+    (eg,) = ember.autograd.grad(eo.pow(2).sum(), eq, create_graph=True)
+    close(eg, tg, 1e-9, 1e-11)
+    tg.sum().backward()
+    eg.sum().backward()
+    close(ek.grad, tk.grad, 1e-9, 1e-11)
+    assert launches["safe_softmax"] == 1
+
+
+def test_attention_nan_rows_as_torch(launches):
+    q, k, v = (rand(1, 3, 4) for _ in range(3))
+    q[0, 1, 2] = np.nan
+    to = TF.scaled_dot_product_attention(*(torch.tensor(a) for a in (q, k, v)))
+    eo = EF.scaled_dot_product_attention(*(ember.tensor(a, device="cuda") for a in (q, k, v)))
+    np.testing.assert_array_equal(np.isnan(eo.cpu().numpy()), np.isnan(to.numpy()))
+    close(eo[0, ::2], to[0, ::2])
+    assert launches["safe_softmax"] == 1
+
+
+def test_transformer_layer_train_step(launches):
+    """A pre-norm encoder layer with GELU, a cross-entropy head and AdamW: every fused kernel in one step.
+    Without biases: the key bias's gradient is zero up to rounding, and Adam turns that noise into full steps."""
+    from nn_compare import copy_state  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    t_layer = torch.nn.TransformerEncoderLayer(
+        8, 2, 16, dropout=0.0, activation="gelu", batch_first=True, norm_first=True, bias=False
+    )
+    e_layer = ember.nn.TransformerEncoderLayer(
+        8, 2, 16, dropout=0.0, activation="gelu", batch_first=True, norm_first=True, bias=False
+    )
+    copy_state(t_layer, e_layer)
+    e_layer.to("cuda")
+    x = rand(3, 5, 8)
+    y = RNG.integers(0, 8, 15)
+    mask = np.triu(np.full((5, 5), -np.inf, np.float32), 1)
+    topt = torch.optim.AdamW(t_layer.parameters(), lr=0.01)
+    eopt = ember.optim.AdamW(e_layer.parameters(), lr=0.01)
+    for _ in range(2):
+        tl = TF.cross_entropy(t_layer(torch.tensor(x), src_mask=torch.tensor(mask)).reshape(15, 8), torch.tensor(y))
+        el = EF.cross_entropy(
+            e_layer(ember.tensor(x, device="cuda"), src_mask=ember.tensor(mask, device="cuda")).reshape(15, 8),
+            ember.tensor(y, device="cuda"),
+        )
+        close(el, tl, 1e-5, 1e-5)
+        topt.zero_grad()
+        eopt.zero_grad()
+        tl.backward()
+        el.backward()
+        topt.step()
+        eopt.step()
+    for (name, tp), ep in zip(t_layer.named_parameters(), e_layer.parameters()):
+        np.testing.assert_allclose(ep.detach().cpu().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+    for kname in ("ln_fwd", "ln_bwd_x", "ln_bwd_wb", "safe_softmax", "gelu_fwd", "ce_fwd", "ce_bwd", "adam_step"):
+        assert launches[kname] > 0, kname

@@ -93,6 +93,23 @@ def test_sdpa_dropout_shape_and_double_backward():
     np.testing.assert_allclose(res[1], res[0], rtol=1e-8, atol=1e-10)
 
 
+def test_sdpa_double_backward_with_a_fully_masked_row():
+    """The second-order gradient stays finite when a query attends to nothing (its row of P is zero)."""
+    qa, ka, va = (rand(1, 4, 3, dtype=np.float64) for _ in range(3))
+    m = np.ones((4, 4), bool)
+    m[1] = False
+    res = []
+    for lib in (torch, ember):
+        q, k = lib.tensor(qa, requires_grad=True), lib.tensor(ka, requires_grad=True)
+        o = lib.nn.functional.scaled_dot_product_attention(q, k, lib.tensor(va), attn_mask=lib.tensor(m))
+        (g,) = lib.autograd.grad(o.pow(2).sum(), q, create_graph=True)
+        g.pow(2).sum().backward()
+        res.append((to_np(g), to_np(k.grad)))
+    for e, t in zip(res[1], res[0]):
+        assert np.isfinite(t).all()
+        np.testing.assert_allclose(e, t, rtol=1e-8, atol=1e-10)
+
+
 def test_sdpa_errors():
     q = ember.randn(2, 3, 4)
     with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set when is_causal=True"):

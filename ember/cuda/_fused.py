@@ -163,6 +163,29 @@ __global__ void softmax_fwd(const T* __restrict__ x, T* __restrict__ y, long lon
     }
 }
 
+// Attention's softmax over the last dim, in place (y may be x): a row whose max is not finite (all -inf,
+// or holding NaN or +inf) is taken with max 0 and a zero sum as 1, so an all -inf row gives 0 (torch's
+// _safe_softmax); dead[row] marks those rows.
+template<typename T>
+__global__ void safe_softmax(const T* x, T* y, unsigned char* dead, long long n) {
+    __shared__ T buf[32];
+    const long long row = blockIdx.x;
+    const T* xr = x + row * n;
+    T* yr = y + row * n;
+    T mx, s;
+    row_max_sumexp<T>(xr, n, buf, mx, s);
+    const bool d = !isfinite(mx);  // the same in every thread: mx is the block's
+    if (d) {
+        s = 0;
+        for (long long i = threadIdx.x; i < n; i += blockDim.x) s += exp(xr[i]);
+        s = block_reduce<T, false>(s, buf);
+        if (s == (T)0) s = 1;
+        mx = 0;
+    }
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) yr[i] = exp(xr[i] - mx) / s;
+    if (threadIdx.x == 0) dead[row] = d;
+}
+
 // softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy)
 template<typename T, bool LOG>
 __global__ void softmax_bwd(const T* __restrict__ dy, const T* __restrict__ y, T* __restrict__ dx, long long n) {
@@ -285,7 +308,17 @@ __global__ void adam_step(T* __restrict__ w, const T* __restrict__ grad, T* __re
 _NAMES = [
     f"{k}<{t}>"
     for t in ("float", "double")
-    for k in ("ln_fwd", "ln_bwd_x", "ln_bwd_wb", "ce_fwd", "ce_reduce", "ce_bwd", "gelu_fwd", "adam_step")
+    for k in (
+        "ln_fwd",
+        "ln_bwd_x",
+        "ln_bwd_wb",
+        "ce_fwd",
+        "ce_reduce",
+        "ce_bwd",
+        "gelu_fwd",
+        "adam_step",
+        "safe_softmax",
+    )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
 _modules = {}  # device id -> RawModule
@@ -410,6 +443,17 @@ def softmax_bwd(dy, y, log):
             (y.size // n,), (_row_threads(n),), (dy, y, dx, np.int64(n))
         )
     return dx
+
+
+def safe_softmax_(x):
+    """Attention's softmax over the last axis of the contiguous array x, in place: returns (x, dead) with
+    dead a bool array shaped x.shape[:-1] + (1,), True on rows whose max was not finite (all -inf rows give
+    0). No synchronisation."""
+    cp = cupy()
+    n = x.shape[-1]
+    dead = cp.empty(x.shape[:-1] + (1,), np.uint8)
+    _fn("safe_softmax", x.dtype)((x.size // n,), (_row_threads(n),), (x, x, dead, np.int64(n)))
+    return x, dead.view(np.bool_)
 
 
 # -- cross entropy ---------------------------------------------------------------------------------------

@@ -16,13 +16,15 @@ from scipy import special
 
 from ._core import ndarray
 
-# Signature letters: p pointer to T, q pointer to int64, i32 pointer to int32 (I), T scalar, L int64, i int32.
+# Signature letters: p pointer to T, q pointer to int64, I pointer to int32, B pointer to uint8, T scalar,
+# L int64, i int32.
 _SIGS = {
     "ln_fwd": "ppppppLTii",
     "ln_bwd_x": "ppppppLi",
     "ln_bwd_wb": "ppppppLLL",
     "softmax_fwd": "ppL",
     "softmax_bwd": "pppL",
+    "safe_softmax": "ppBL",
     "ce_fwd": "pqppIqLL",
     "ce_reduce": "pIpLi",
     "ce_bwd": "ppqpIpLLi",
@@ -56,7 +58,7 @@ class _Kernel:
         assert len(args) == len(sig), f"{self.base}: {len(args)} arguments, the kernel takes {len(sig)}"
         vals = []
         for k, (a, s) in enumerate(zip(args, sig)):
-            want = {"p": self.dtype, "q": np.dtype(np.int64), "I": np.dtype(np.int32)}.get(s)
+            want = {"p": self.dtype, "q": np.dtype(np.int64), "I": np.dtype(np.int32), "B": np.dtype(np.uint8)}.get(s)
             if want is not None:
                 assert type(a) is ndarray, f"{self.base} argument {k}: {type(a).__name__}, not a device array"
                 assert a.dtype == want, f"{self.base} argument {k}: {a.dtype}, the kernel takes {want}"
@@ -66,7 +68,7 @@ class _Kernel:
                 want = {"T": self.dtype, "L": np.dtype(np.int64), "i": np.dtype(np.int32)}[s]
                 assert isinstance(a, np.generic) and a.dtype == want, f"{self.base} argument {k}: {a!r}, want {want}"
                 vals.append(a.item())
-        if self.base in ("ln_fwd", "ln_bwd_x", "softmax_fwd", "softmax_bwd", "ce_fwd", "ce_bwd"):
+        if self.base in ("ln_fwd", "ln_bwd_x", "softmax_fwd", "softmax_bwd", "safe_softmax", "ce_fwd", "ce_bwd"):
             assert len(grid) == 1 and len(block) == 1 and block[0] % 32 == 0 and block[0] <= 1024, (grid, block)
         CALLS[self.base] += 1
         with np.errstate(all="ignore"):
@@ -124,6 +126,18 @@ class _Kernel:
         else:
             r = Y * (G - (G * Y).sum(1, keepdims=True))
         dx[: rows * n] = r.reshape(-1)
+
+    def _safe_softmax(self, grid, x, y, dead, n):
+        rows = grid[0]
+        X = x[: rows * n].reshape(rows, n)
+        mx = X.max(1, keepdims=True)
+        d = ~np.isfinite(mx)
+        mx = np.where(d, 0, mx)
+        e = np.exp(X - mx)
+        z = e.sum(1, keepdims=True)
+        z = np.where(d & (z == 0), 1, z)
+        y[: rows * n] = (e / z).reshape(-1)
+        dead[:rows] = d.reshape(-1)
 
     def _ce_fwd(self, grid, x, target, nll, lse, count, badrow, C, ignore):
         m = grid[0]

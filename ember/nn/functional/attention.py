@@ -16,6 +16,7 @@ from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
+from ...cuda import _fused
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
 from .linear import linear
@@ -115,7 +116,7 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
     def backward(self, g):
         q, k, v, mask = self.saved
         scale, keep = self.scale, self.keep
-        if not GRAD.enabled and type(g._data) is np.ndarray:
+        if not GRAD.enabled and type(g._data) is type(self.P):
             P = self.P
             dt = P.dtype
             od = g._data.dtype
@@ -135,7 +136,10 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
                 dS = np.matmul(gd, np.swapaxes(vd, -1, -2))
                 if keep is not None:
                     dS *= keep
-                dS -= np.vecdot(dS, P)[..., None]
+                if type(dS) is np.ndarray:
+                    dS -= np.vecdot(dS, P)[..., None]
+                else:  # CuPy has no vecdot
+                    dS -= (dS * P).sum(axis=-1, keepdims=True)
                 dS *= P
                 if want_m:
                     gm = dS.copy()
@@ -156,9 +160,12 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
             s = s + make(self.bias)
         if mask is not None:
             s = s + mask
+        dead = None if self.dead is None else make(self.dead)
+        if dead is not None:  # finite scores on the dead rows, or their NaN reaches every gradient
+            s = s.masked_fill(dead, 0.0)
         P = _softmax(s, -1)
-        if self.dead is not None:
-            P = P.masked_fill(make(self.dead), 0.0)
+        if dead is not None:
+            P = P.masked_fill(dead, 0.0)
         Pd = P if keep is None else P * make(keep)
         gv = O.matmul(Pd.transpose(-2, -1), g)
         dP = O.matmul(g, v.transpose(-2, -1))
@@ -236,7 +243,10 @@ def scaled_dot_product_attention(
             s = np.add(s, md, out=s) if _fits(s, md) else s + md
             fmask = attn_mask
     dead = None
-    if not s.size:
+    if s.size and _fused.usable(s) and s.flags.c_contiguous:
+        P, dead = _fused.safe_softmax_(s)  # one kernel, no synchronisation
+        m, finite = None, False
+    elif not s.size:
         m, finite = None, True
     elif type(s) is np.ndarray:
         m = np.fmax.reduce(s, axis=-1, keepdims=True)
@@ -250,7 +260,7 @@ def scaled_dot_product_attention(
             np.exp(s, out=s)
             s /= s.sum(axis=-1, keepdims=True)
         P = s
-    else:
+    elif dead is None:
         P = _np_safe_softmax(s)
         dead_rows = ~np.isfinite(s.max(axis=-1, keepdims=True))
         if dead_rows.any():
