@@ -470,6 +470,25 @@ def phase_fused(deadline):
                     dt,
                     1,
                 )
+            for mask in ("causal", "bool-dead-row", "float"):
+                L = 64
+                mk = {"causal": None, "bool-dead-row": rng.random((L, L)) > 0.3, "float": rand((L, L), dt)}[mask]
+                if mask == "bool-dead-row":
+                    mk[5] = False  # a query that attends to nothing: zeros, as torch
+                causal = mask == "causal"
+                compare(
+                    f"sdpa {mask} {dt.__name__}",
+                    ["safe_softmax"],
+                    lambda q, k, v, m=mk, c=causal: TF.scaled_dot_product_attention(
+                        q, k, v, attn_mask=None if m is None else torch.tensor(m), is_causal=c
+                    ),
+                    lambda q, k, v, m=mk, c=causal: EF.scaled_dot_product_attention(
+                        q, k, v, attn_mask=None if m is None else ember.tensor(m, device="cuda"), is_causal=c
+                    ),
+                    [rand((4, 2, L, 16), dt) for _ in range(3)],
+                    dt,
+                    3,
+                )
             for approx in ("none", "tanh"):
                 compare(
                     f"gelu {approx} {dt.__name__}",
