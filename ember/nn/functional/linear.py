@@ -4,7 +4,8 @@ import numpy as np
 
 from ... import _ops as O
 from ..._autocast import autocast_op
-from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
+from ..._backend import xp_of
+from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 
 __all__ = ["linear", "bilinear"]
 
@@ -31,7 +32,7 @@ class _LinearBackward(Node):
     def backward(self, g):
         x, w = self.saved
         n0, n1, n2 = self.needs(0), self.needs(1), len(self.next_functions) > 2 and self.needs(2)
-        if not GRAD.enabled and type(g._data) is np.ndarray:
+        if not GRAD.enabled and type(g._data) is type(x._data):
             # the batch folded into the rows: one 2-D GEMM for each gradient, whatever the input's rank
             gd, xd, wd = g._data, x._data, w._data
             out_f, in_f = wd.shape
@@ -43,7 +44,9 @@ class _LinearBackward(Node):
                 return gx, gw
             gb = None
             if n2:  # the bias gradient: a GEMV with a ones vector (BLAS; also more accurate than a row sum)
-                gb = make(np.ones(rows, gd.dtype) @ g2 if gd.dtype.kind == "f" and gd.itemsize >= 4 else g2.sum(0))
+                gb = make(
+                    xp_of(gd).ones(rows, gd.dtype) @ g2 if gd.dtype.kind == "f" and gd.itemsize >= 4 else g2.sum(0)
+                )
             return gx, gw, gb
         out_f, in_f = w.shape
         g2 = g.reshape(-1, out_f)
@@ -86,6 +89,17 @@ def _tname(d):
     return scalar_type_name(d.dtype).lower()
 
 
+def _one_place(xd, wd, bias):
+    """Whether input, weight and bias arrays live on one device (the fused path's precondition)."""
+    t = type(xd)
+    if type(wd) is not t or (bias is not None and type(bias._data) is not t):
+        return False
+    if t is np.ndarray:
+        return True
+    dev = xd.device.id
+    return wd.device.id == dev and (bias is None or bias._data.device.id == dev)
+
+
 @autocast_op("linear")
 def linear(input, weight, bias=None):
     """Matches `torch.nn.functional.linear`: input @ weight.T + bias."""
@@ -98,8 +112,8 @@ def linear(input, weight, bias=None):
     xd, wd = input._data, weight._data
     if xd.ndim == 0 or wd.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {xd.ndim}D and {wd.ndim}D")
-    if wd.ndim != 2 or type(xd) is not np.ndarray:
-        out = O.matmul(input, weight.t())
+    if wd.ndim != 2 or not _one_place(xd, wd, bias):
+        out = O.matmul(input, weight.t())  # (the generic ops raise the mixed-device errors)
         return out if bias is None else out + bias
     if xd.dtype != wd.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_tname(xd)} != {_tname(wd)}")
@@ -123,12 +137,12 @@ def linear(input, weight, bias=None):
                 f"[{', '.join(map(str, bd.shape))}]"
             )
         if r.ndim == 0:
-            r = np.asarray(r + bd)
+            r = arr(r + bd)
         else:
             r += bd
     if xd.ndim > 2:
         r = r.reshape(xd.shape[:-1] + (out_f,))
-    out = make(np.asarray(r))
+    out = make(arr(r))
     if GRAD.enabled and (input._requires_grad or weight._requires_grad or (bias is not None and bias._requires_grad)):
         node = _node_cls(xd.ndim, bias is not None)()
         node.save(input, weight)
