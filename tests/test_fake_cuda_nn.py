@@ -737,3 +737,26 @@ def test_autocast_cuda_training_flow():
     np.testing.assert_allclose(to_np(h2), to_np(ref), rtol=1e-2, atol=1e-2)
     with ember.autocast("cuda", dtype=ember.bfloat16, enabled=False):
         assert em(x).dtype == ember.float32
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: ember.matmul(a, b),
+        lambda a, b: a @ b,
+        lambda a, b: ember.mm(a, b),
+        lambda a, b: ember.bmm(a.reshape(1, 2, 4), b.reshape(1, 4, 3)),
+        lambda a, b: ember.mv(a, b[:, 0]),
+        lambda a, b: ember.dot(a[0], b[:, 0]),
+        lambda a, b: EF.linear(a, b.t()),
+        lambda a, b: EF.linear(a, b.t().to(a.device), ember.zeros(3, device="cpu" if a.is_cuda else "cuda")),
+    ],
+    ids=["matmul", "@", "mm", "bmm", "mv", "dot", "linear", "linear-bias"],
+)
+@pytest.mark.parametrize("where", ["cuda-cpu", "cpu-cuda", "cuda0-cuda1"])
+def test_products_refuse_mixed_devices(op, where):
+    """torch's RuntimeError (not a CuPy TypeError or peer-access ValueError) when the operands' devices differ."""
+    da, db = {"cuda-cpu": ("cuda", "cpu"), "cpu-cuda": ("cpu", "cuda"), "cuda0-cuda1": ("cuda:0", "cuda:1")}[where]
+    a, b = ember.randn(2, 4, device=da), ember.randn(4, 3, device=db)
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        op(a, b)

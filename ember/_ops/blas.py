@@ -22,6 +22,7 @@ from ._core import (
     attach,
     binary_arrays,
     bind,
+    check_same_device,
     inplace,
     make,
     scalar_type_name,
@@ -156,6 +157,7 @@ class VdotBackward0(_Backward):
 
 
 def _check_dot(a, b, opname):
+    check_same_device(opname, a, b)
     da, db = a._data, b._data
     if da.ndim != 1 or db.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {da.ndim}D and {db.ndim}D tensors")
@@ -272,6 +274,7 @@ def mm(input, mat2, *, out=None):
         return autocast_call("mm", mm, (input, mat2), {})
     _check_tensor(input, "mm", "input")
     _check_tensor(mat2, "mm", "mat2")
+    check_same_device("mm", input, mat2)
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -298,6 +301,7 @@ def bmm(input, mat2, *, out=None):
         return autocast_call("bmm", bmm, (input, mat2), {})
     _check_tensor(input, "bmm", "input")
     _check_tensor(mat2, "bmm", "mat2")
+    check_same_device("bmm", input, mat2)
     _check_bmm(input, mat2)
     if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected scalar type {_tname(input)} but found {_tname(mat2)}")
@@ -311,6 +315,7 @@ def bmm(input, mat2, *, out=None):
 
 
 def _check_mv(a, v, input=None):
+    check_same_device("mv", a, v, input)
     ni = 1 if input is None else input._data.ndim
     if a._data.ndim != 2 or v._data.ndim != 1 or ni > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {ni}, {a._data.ndim}, {v._data.ndim}")
@@ -391,6 +396,7 @@ def matmul(input, other, *, out=None):
         return autocast_call("matmul", matmul, (input, other), {})
     _check_tensor(input, "matmul", "input")
     _check_tensor(other, "matmul", "other")
+    check_same_device("matmul", input, other)
     a, b = input._data, other._data
     na, nb = a.ndim, b.ndim
     if na == 2 and nb == 2:
