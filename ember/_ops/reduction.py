@@ -63,6 +63,23 @@ def _sum_dtype(d, dtype):
     return None
 
 
+def _leading_gemv(d, dims):
+    """Whether a CuPy sum over `dims` is over the leading axes of a contiguous float array: CuPy reduces those
+    with one thread per output walking a strided column; a GEMV with a ones vector reads them coalesced."""
+    if d.dtype.kind != "f" or d.dtype.itemsize < 4 or not d.flags.c_contiguous or d.ndim < 2 or not dims:
+        return False
+    k = len(dims)
+    return k < d.ndim and tuple(dims) == tuple(range(k))
+
+
+def _leading_sum(d, k, keepdim):
+    rows = 1
+    for s in d.shape[:k]:
+        rows *= s
+    r = xp_of(d).ones(rows, d.dtype) @ d.reshape(rows, -1)
+    return r.reshape((1,) * k + d.shape[k:] if keepdim else d.shape[k:])
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Matches `torch.sum`."""
     if AUTOCAST.on and out is None:
@@ -76,7 +93,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     npdt = _sum_dtype(d, dtype)
     if npdt is not None and d.dtype != npdt:
         d = d.astype(npdt)
-    r = make(arr(xp_of(d).sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)))
+    if type(d) is np.ndarray or not _leading_gemv(d, dims):
+        r = make(arr(xp_of(d).sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)))
+    else:
+        r = make(_leading_sum(d, len(dims), keepdim))
     if GRAD.enabled and input._requires_grad:
         if axes is None and not keepdim:
             node = SumBackward0()

@@ -1,5 +1,6 @@
-"""Reshaping non-contiguous arrays without a copy on the CuPy path (CuPy's own reshape copies silently):
-the stride rule against NumPy's reshape(copy=False), and views on the CuPy stand-in sharing memory."""
+"""CuPy-specific paths of shared ops: reshaping non-contiguous arrays without a copy (CuPy's own reshape
+copies silently; the stride rule against NumPy's reshape(copy=False), views on the stand-in sharing memory),
+and sums over leading axes as a GEMV (against torch)."""
 
 import fakecupy
 import numpy as np
@@ -63,3 +64,25 @@ def test_cuda_view_and_reshape_of_non_contiguous(fake_cuda):
     np.testing.assert_array_equal(r.cpu().numpy(), e.cpu().numpy().reshape(24))
     r[0] = -1.0
     assert float(e[0, 0].item()) != -1.0
+
+
+@pytest.mark.parametrize("dim,keepdim", [(0, False), ((0, 1), True), (0, True), ((0, 1), False)])
+def test_leading_axes_sum_as_gemv(fake_cuda, monkeypatch, dim, keepdim):
+    from ember._ops import reduction  # noqa: PLC0415
+
+    calls = []
+    orig = reduction._leading_sum
+    monkeypatch.setattr(reduction, "_leading_sum", lambda *a: (calls.append(a[1]), orig(*a))[1])
+    a = RNG.standard_normal((3, 4, 5)).astype(np.float32)
+    e = ember.tensor(a, device="cuda", requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    es, ts = e.sum(dim, keepdim=keepdim), t.sum(dim, keepdim=keepdim)
+    assert es.shape == ts.shape
+    np.testing.assert_allclose(es.detach().cpu().numpy(), ts.detach().numpy(), rtol=1e-6, atol=1e-6)
+    es.sum().backward()
+    ts.sum().backward()
+    np.testing.assert_array_equal(e.grad.cpu().numpy(), t.grad.numpy())
+    assert calls == [1 if dim == 0 else 2]
+    e.sum(-1)  # not leading axes: CuPy's own sum
+    e.transpose(0, 1).sum(0)  # not contiguous: CuPy's own sum
+    assert len(calls) == 1
