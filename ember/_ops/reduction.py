@@ -66,7 +66,7 @@ def _sum_dtype(d, dtype):
 def _leading_gemv(d, dims):
     """Whether a CuPy sum over `dims` is over the leading axes of a contiguous float array: CuPy reduces those
     with one thread per output walking a strided column; a GEMV with a ones vector reads them coalesced."""
-    if d.dtype.kind != "f" or d.dtype.itemsize < 4 or not d.flags.c_contiguous or d.ndim < 2 or not dims:
+    if d.dtype.kind != "f" or d.dtype.itemsize < 4 or not d.size or not d.flags.c_contiguous or d.ndim < 2 or not dims:
         return False
     k = len(dims)
     return k < d.ndim and tuple(dims) == tuple(range(k))
