@@ -489,6 +489,24 @@ def phase_fused(deadline):
                     dt,
                     3,
                 )
+            compare(  # the one-node GEMM path with a GEMV bias gradient (no fused kernel)
+                f"linear 3-d with bias {dt.__name__}",
+                [],
+                TF.linear,
+                EF.linear,
+                [rand((16, 128, 256), dt), rand((96, 256), dt), rand((96,), dt)],
+                dt,
+                3,
+            )
+            compare(
+                f"sum over leading axes {dt.__name__}",
+                [],
+                lambda x: x.sum((0, 1)),
+                lambda x: x.sum((0, 1)),
+                [rand((16, 128, 96), dt)],
+                dt,
+                1,
+            )
             for approx in ("none", "tanh"):
                 compare(
                     f"gelu {approx} {dt.__name__}",
