@@ -86,3 +86,20 @@ def test_leading_axes_sum_as_gemv(fake_cuda, monkeypatch, dim, keepdim):
     e.sum(-1)  # not leading axes: CuPy's own sum
     e.transpose(0, 1).sum(0)  # not contiguous: CuPy's own sum
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("bad", [-1, 10, None])
+def test_embedding_bounds_on_cuda(fake_cuda, bad):
+    w = RNG.standard_normal((10, 3)).astype(np.float32)
+    idx = np.array([[0, 9], [3, 4]])
+    if bad is not None:
+        idx[1, 0] = bad
+    ew, tw = ember.tensor(w, device="cuda"), torch.tensor(w)
+    if bad is None:
+        out = ember.nn.functional.embedding(ember.tensor(idx, device="cuda"), ew)
+        np.testing.assert_array_equal(out.cpu().numpy(), torch.nn.functional.embedding(torch.tensor(idx), tw).numpy())
+        return
+    with pytest.raises(IndexError, match="index out of range in self"):
+        torch.nn.functional.embedding(torch.tensor(idx), tw)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        ember.nn.functional.embedding(ember.tensor(idx, device="cuda"), ew)

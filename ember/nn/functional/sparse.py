@@ -127,6 +127,13 @@ class EmbeddingBackward0(Node):
         return scale
 
 
+def _out_of_range(idx, num):
+    """Whether an index lies outside [0, num): on CuPy one read back from the device, not one per bound."""
+    if type(idx) is np.ndarray:
+        return idx.min() < 0 or idx.max() >= num
+    return bool((idx.min() < 0) | (idx.max() >= num))
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """Matches `torch.nn.functional.embedding` (gradients are always dense)."""
     num = weight._data.shape[0]
@@ -135,7 +142,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     idx = input._data
     if type(idx) is not type(weight._data):
         check_same_device("embedding", weight, input)
-    if idx.size and (idx.min() < 0 or idx.max() >= num):
+    if idx.size and _out_of_range(idx, num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_(weight, idx, max_norm, norm_type)
