@@ -1,20 +1,29 @@
 """An emulated `cupy.RawModule` for ember's fused CUDA kernels (ember/cuda/_fused.py), for CPU CI.
 
-It cannot run CUDA C. Each kernel is emulated by a NumPy reference of what its C source computes, and every
-launch is checked against the kernel's signature: the number of arguments, stand-in arrays of the kernel's
-element type where it takes pointers, NumPy scalars of the exact C type where it takes values, and a grid
-and block of the shape the kernel indexes. So CPU tests exercise the Python side of the fused paths (which
-kernel, which arguments, which outputs are read back, the autograd nodes around them) against torch; the
-CUDA C itself is checked on a GPU (scripts/gpu_check.py, fused phase).
+Each kernel has a NumPy reference of what its C source computes, and every launch is checked against the
+kernel's signature: the number of arguments, stand-in arrays of the kernel's element type where it takes
+pointers, NumPy scalars of the exact C type where it takes values, and a grid and block of the shape the
+kernel indexes. So CPU tests exercise the Python side of the fused paths (which kernel, which arguments,
+which outputs are read back, the autograd nodes around them) against torch.
+
+Where a host C++ compiler exists (and EMBER_FAKE_CUDA_EMU is not 0), every launch also runs the kernel's
+real CUDA C on the CPU (cudaemu.py: one coroutine per CUDA thread, barriers and shuffles emulated, guard
+bytes around every buffer) on copies of its arguments, and every buffer it leaves must match the
+reference's to rounding. So the CUDA C's indexing, reductions and barriers are checked on every CPU run;
+scripts/gpu_check.py (fused phase) checks it on a real GPU.
 """
 
 import collections
+import os
 import re
 
 import numpy as np
 from scipy import special
 
+from . import cudaemu
 from ._core import ndarray
+
+EMULATE = os.environ.get("EMBER_FAKE_CUDA_EMU", "1") != "0" and cudaemu.compiler() is not None
 
 # Signature letters: p pointer to T, q pointer to int64, I pointer to int32, B pointer to uint8, T scalar,
 # L int64, i int32.
@@ -39,17 +48,19 @@ class RawModule:
     def __init__(self, code, options=(), name_expressions=()):
         assert isinstance(code, str) and "__global__" in code
         self.names = set(name_expressions)
+        self.emu = cudaemu.build(code, list(name_expressions)) if EMULATE else None
 
     def get_function(self, name):
         if name not in self.names:
             raise KeyError(f"{name} was not among the module's name expressions")
         m = re.fullmatch(r"(\w+)<(float|double)(?:, (true|false))?>", name)
-        return _Kernel(m.group(1), np.dtype(np.float32 if m.group(2) == "float" else np.float64), m.group(3) == "true")
+        dtype = np.dtype(np.float32 if m.group(2) == "float" else np.float64)
+        return _Kernel(m.group(1), dtype, m.group(3) == "true", self.emu, name)
 
 
 class _Kernel:
-    def __init__(self, base, dtype, flag):
-        self.base, self.dtype, self.flag = base, dtype, flag
+    def __init__(self, base, dtype, flag, emu=None, name=None):
+        self.base, self.dtype, self.flag, self.emu, self.name = base, dtype, flag, emu, name
 
     def __call__(self, grid, block, args):
         sig = _SIGS[self.base]
@@ -71,8 +82,17 @@ class _Kernel:
         if self.base in ("ln_fwd", "ln_bwd_x", "softmax_fwd", "softmax_bwd", "safe_softmax", "ce_fwd", "ce_bwd"):
             assert len(grid) == 1 and len(block) == 1 and block[0] % 32 == 0 and block[0] <= 1024, (grid, block)
         CALLS[self.base] += 1
+        emulated = None
+        if self.emu is not None:
+            copies = {}  # one copy per buffer: a kernel may get the same buffer twice (an unused pointer)
+            emulated = [copies.setdefault(id(a._a), a._a.copy()) if type(a) is ndarray else a for a in args]
+            self.emu.launch(self.name, grid, block, emulated)
         with np.errstate(all="ignore"):
             getattr(self, "_" + self.base)(grid, *vals)
+        if emulated is not None:
+            for k, (a, c) in enumerate(zip(args, emulated)):
+                if type(a) is ndarray:
+                    _agree(self.name, k, c, a._a)
 
     # each reference works on flat NumPy views of the device buffers, as the C code indexes them
 
@@ -200,3 +220,22 @@ class _Kernel:
             vmax[:n] = np.maximum(vmax[:n], vi)
             vi = vmax[:n]
         w[:n] = p - T(step_size) * (mi / (np.sqrt(vi) / T(bc2s) + T(eps)))
+
+
+def _agree(name, k, c, ref):
+    """The CUDA C's result c for buffer k equals the reference's, exactly for integers, to rounding for floats
+    (parallel sums run in another order; libm differs from NumPy by an ulp or so)."""
+    if c.dtype.kind != "f":
+        assert np.array_equal(c, ref), f"{name} argument {k}: CUDA C gives {c.ravel()[:8]}, reference {ref.ravel()[:8]}"
+        return
+    tol = 2e-5 if c.dtype == np.float32 else 1e-12
+    finite = np.isfinite(ref)
+    scale = float(np.abs(ref[finite]).max()) if finite.any() else 1.0
+    same_kind = (np.isnan(c) == np.isnan(ref)).all() and (np.isposinf(c) == np.isposinf(ref)).all()
+    close = np.abs(c[finite] - ref[finite]) <= tol * (np.abs(ref[finite]) + max(scale, 1.0))
+    if not (same_kind and close.all()):
+        bad = np.flatnonzero(~np.isclose(c, ref, rtol=tol, atol=tol * max(scale, 1.0), equal_nan=True))[:8]
+        raise AssertionError(
+            f"{name} argument {k}: the CUDA C and the reference differ at flat indices {bad}: "
+            f"{c.ravel()[bad]} vs {ref.ravel()[bad]}"
+        )
