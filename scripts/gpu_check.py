@@ -59,7 +59,9 @@ def record(phase, ok, what="", err=None):
     else:
         r["fail"] += 1
         if len(r["failures"]) < 25:
-            r["failures"].append(f"{what}: {type(err).__name__}: {str(err).splitlines()[0][:200]}" if err else what)
+            # the first non-empty line: NumPy's assertion messages start with a newline
+            line = next((ln for ln in str(err).splitlines() if ln.strip()), "") if err else ""
+            r["failures"].append(f"{what}: {type(err).__name__}: {line[:200]}" if err else what)
 
 
 # -- 0. setup -----------------------------------------------------------------------------------------
@@ -390,14 +392,15 @@ def phase_fused(deadline):
     def rand(shape, dt):
         return rng.standard_normal(shape).astype(dt)
 
-    def compare(what, kernels, t_fn, e_fn, arrays, dt, n_grad):
-        """t_fn/e_fn map tensors to one output; the first n_grad arrays get gradients."""
+    def compare(what, kernels, t_fn, e_fn, arrays, dt, n_grad, tol=1.0):
+        """t_fn/e_fn map tensors to one output; the first n_grad arrays get gradients. tol scales the
+        tolerances (for long float32 reductions)."""
         if time.time() > deadline:
             record(P, None)
             return
         launched.clear()
         try:
-            rtol, atol = (2e-4, 2e-5) if dt == np.float32 else (1e-9, 1e-11)
+            rtol, atol = (2e-4 * tol, 2e-5 * tol) if dt == np.float32 else (1e-9, 1e-11)
             tt = [torch.tensor(a, requires_grad=i < n_grad) for i, a in enumerate(arrays)]
             et = [ember.tensor(a, device="cuda").requires_grad_(i < n_grad) for i, a in enumerate(arrays)]
             to, eo = t_fn(*tt), e_fn(*et)
@@ -517,6 +520,50 @@ def phase_fused(deadline):
                     dt,
                     1,
                 )
+            for shape, train in (((64, 32, 32, 32), True), ((5, 3, 7), True), ((8, 16), False), ((4, 8, 9, 9), False)):
+                C = shape[1]
+                rm, rv = rand((C,), dt), np.abs(rand((C,), dt)) + 0.5
+                compare(  # the running statistics are compared through a second output
+                    f"batch_norm {shape} train={train} {dt.__name__}",
+                    ["bn_apply", "bn_bwd_x"] + (["bn_stats", "bn_bwd_reduce"] if train else []),
+                    lambda x, w, b, rm=rm, rv=rv, t=train: _bn_out(torch, x, w, b, rm, rv, t),
+                    lambda x, w, b, rm=rm, rv=rv, t=train: _bn_out(ember, x, w, b, rm, rv, t),
+                    [rand(shape, dt) * 2 + 1, rand((C,), dt), rand((C,), dt)],
+                    dt,
+                    3,
+                )
+            for shape, kw in (
+                ((64, 32, 32, 32), dict(kernel_size=2)),
+                ((4, 3, 17, 15), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+                ((2, 5, 12, 12), dict(kernel_size=(3, 2), stride=1, padding=(1, 0), dilation=(2, 1))),
+            ):
+                x = rand(shape, dt)
+                x[0, 0, 1, 1] = np.nan
+                compare(
+                    f"max_pool2d {shape} {kw} {dt.__name__}",
+                    ["maxpool2d_fwd", "maxpool2d_bwd"],
+                    lambda x, kw=kw: _pool_out(torch, x, kw),
+                    lambda x, kw=kw: _pool_out(ember, x, kw),
+                    [x],
+                    dt,
+                    1,
+                )
+            for xs, ws, kw in (
+                ((64, 32, 16, 16), (64, 32, 3, 3), dict(padding=1)),
+                ((3, 4, 7, 9), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
+                ((4, 3, 11), (5, 3, 3), dict(stride=2, padding=2, dilation=2)),
+            ):
+                f = "conv2d" if len(xs) == 4 else "conv1d"
+                compare(
+                    f"{f} {xs} {ws} {kw} {dt.__name__}",
+                    ["im2col2d", "col2im2d"],
+                    lambda x, w, b, f=f, kw=kw: getattr(TF, f)(x, w, b, **kw),
+                    lambda x, w, b, f=f, kw=kw: getattr(EF, f)(x, w, b, **kw),
+                    [rand(xs, dt), rand(ws, dt) * 0.2, rand((ws[0],), dt)],
+                    dt,
+                    3,
+                    tol=10.0 if xs[0] == 64 else 1.0,  # float32 sums of 16384 products for the weight gradient
+                )
             for name, kw in (
                 ("Adam", {}),
                 ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
@@ -554,6 +601,21 @@ def phase_fused(deadline):
             record(P, "Target 5 is out of bounds." in str(e), f"cross_entropy bad target message: {e}")
     finally:
         _fused._fn = orig_fn
+
+
+def _bn_out(lib, x, w, b, rm, rv, train):
+    """batch_norm's output, with the updated running statistics appended as extra rows (so one comparison
+    covers both); the statistics live on x's device."""
+    rm_t = lib.tensor(rm).to(x.device)
+    rv_t = lib.tensor(rv).to(x.device)
+    y = lib.nn.functional.batch_norm(x, rm_t, rv_t, w, b, train, 0.1, 1e-5)
+    return lib.cat([y.reshape(-1), rm_t * 1e-3, rv_t * 1e-3])
+
+
+def _pool_out(lib, x, kw):
+    """max_pool2d's output with its indices appended (as floats), so one comparison covers both."""
+    y, i = lib.nn.functional.max_pool2d(x, return_indices=True, **kw)
+    return lib.cat([y.reshape(-1), i.reshape(-1).to(y.dtype)])
 
 
 # -- 3. benchmarks --------------------------------------------------------------------------------------

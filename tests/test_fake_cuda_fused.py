@@ -348,3 +348,203 @@ def test_transformer_layer_train_step(launches):
         np.testing.assert_allclose(ep.detach().cpu().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
     for kname in ("ln_fwd", "ln_bwd_x", "ln_bwd_wb", "safe_softmax", "gelu_fwd", "ce_fwd", "ce_bwd", "adam_step"):
         assert launches[kname] > 0, kname
+
+
+# -- batch norm and max pooling: kernels without a NumPy reference, run as emulated CUDA C ------------------
+
+needs_emulation = pytest.mark.skipif(not rawkernels.EMULATE, reason="no host C++ compiler to emulate the CUDA C")
+
+
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (2, 4, 3, 5)])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("mode", ["train", "train-no-stats", "eval"])
+def test_batch_norm(launches, dt, shape, affine, mode):
+    C = shape[1]
+    tx, ex = pair(rand(*shape, dtype=dt) * 2 + 0.5)
+    tw = ew = tb = eb = None
+    if affine:
+        tw, ew = pair(rand(C, dtype=dt))
+        tb, eb = pair(rand(C, dtype=dt))
+    rm0 = rand(C, dtype=dt)
+    rv0 = np.abs(rand(C, dtype=dt)) + 0.5
+    trm = trv = erm = erv = None
+    if mode != "train-no-stats":
+        trm, erm = pair(rm0, requires_grad=False)
+        trv, erv = pair(rv0, requires_grad=False)
+    training = mode != "eval"
+    ty = TF.batch_norm(tx, trm, trv, tw, tb, training, 0.3, 1e-4)
+    ey = EF.batch_norm(ex, erm, erv, ew, eb, training, 0.3, 1e-4)
+    rtol, atol = tols(dt)
+    close(ey, ty, rtol * 10, atol * 10)
+    if erm is not None:
+        close(erm, trm, rtol * 10, atol * 10)
+        close(erv, trv, rtol * 10, atol * 10)
+        assert erm._version == trm._version and erv._version == trv._version
+    g = rand(*shape, dtype=dt)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    close(ex.grad, tx.grad, rtol * 100, atol * 100)
+    if affine:
+        close(ew.grad, tw.grad, rtol * 100, atol * 100)
+        close(eb.grad, tb.grad, rtol * 100, atol * 100)
+    assert launches["bn_stats"] == (1 if training else 0)
+    assert launches["bn_apply"] == 1 and launches["bn_bwd_x"] == 1
+    assert launches["bn_bwd_reduce"] == (1 if training or affine else 0)
+
+
+@needs_emulation
+def test_batch_norm_module_train_and_eval_with_cumulative_momentum(launches):
+    tm = torch.nn.BatchNorm2d(3, momentum=None)
+    em = ember.nn.BatchNorm2d(3, momentum=None).to("cuda")
+    for step in range(3):
+        x = rand(4, 3, 2, 3) * (step + 1)
+        tx, ex = pair(x)
+        ty, ey = tm(tx), em(ex)
+        close(ey, ty, 1e-5, 1e-5)
+        (ty * ty).sum().backward()
+        (ey * ey).sum().backward()
+        close(ex.grad, tx.grad, 1e-4, 1e-4)
+    close(em.running_mean, tm.running_mean, 1e-5, 1e-6)
+    close(em.running_var, tm.running_var, 1e-5, 1e-6)
+    assert int(em.num_batches_tracked) == int(tm.num_batches_tracked) == 3
+    close(em.weight.grad, tm.weight.grad, 1e-4, 1e-4)
+    tm.eval()
+    em.eval()
+    tx, ex = pair(rand(2, 3, 2, 2), requires_grad=False)
+    close(em(ex), tm(tx), 1e-5, 1e-6)
+    assert launches["bn_stats"] == 3
+
+
+@needs_emulation
+def test_batch_norm_generic_paths(launches):
+    x = rand(3, 4, 5)
+    tx, ex = pair(x)
+    # a non-contiguous input, and weights of another dtype, take the array path
+    close(
+        EF.batch_norm(ex.transpose(0, 2).transpose(1, 2), None, None, training=True),
+        TF.batch_norm(tx.transpose(0, 2).transpose(1, 2), None, None, training=True),
+        1e-5,
+        1e-5,
+    )
+    assert launches["bn_stats"] == 0
+    # double backward differentiates the composite
+    tx64, ex64 = pair(x.astype(np.float64))
+    (tg,) = torch.autograd.grad(TF.batch_norm(tx64, None, None, training=True).pow(3).sum(), tx64, create_graph=True)
+    (eg,) = ember.autograd.grad(EF.batch_norm(ex64, None, None, training=True).pow(3).sum(), ex64, create_graph=True)
+    close(eg, tg, 1e-10, 1e-11)
+    tg.sum().backward()
+    eg.sum().backward()
+    close(ex64.grad, tx64.grad, 1e-9, 1e-10)
+    assert launches["bn_stats"] == 1
+
+
+POOLS = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1, padding=1),
+    dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
+    dict(kernel_size=3, stride=2, ceil_mode=True),
+    dict(kernel_size=2, stride=2, padding=1, dilation=2, ceil_mode=True),
+]
+
+
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", POOLS)
+@pytest.mark.parametrize("special", ["plain", "nan", "ties"])
+def test_max_pool2d(launches, dt, kw, special):
+    x = rand(2, 3, 7, 8, dtype=dt)
+    if special == "nan":
+        x[0, 1, 2, 3] = x[1, 0, 2, 4] = x[1, 0, 3, 4] = np.nan
+        x[1, 2, :, :] = -np.inf
+    elif special == "ties":
+        x = np.round(x).astype(dt)
+    tx, ex = pair(x)
+    ty, ti = TF.max_pool2d(tx, return_indices=True, **kw)
+    ey, ei = EF.max_pool2d(ex, return_indices=True, **kw)
+    close(ey, ty, 0, 0)
+    np.testing.assert_array_equal(ei.cpu().numpy(), ti.numpy())
+    assert ei.dtype == ember.int64 and ei.device.type == "cuda"
+    g = rand(*ty.shape, dtype=dt)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    close(ex.grad, tx.grad, *tols(dt))
+    assert launches["maxpool2d_fwd"] == 1 and launches["maxpool2d_bwd"] == 1
+
+
+@needs_emulation
+def test_max_pool1d_and_unbatched_and_double_backward(launches):
+    x = rand(3, 2, 9)
+    tx, ex = pair(x)
+    close(EF.max_pool1d(ex, 3, 2, 1), TF.max_pool1d(tx, 3, 2, 1), 0, 0)
+    x3 = rand(2, 5, 6, dtype=np.float64)
+    tx3, ex3 = pair(x3)
+    ty, ey = TF.max_pool2d(tx3, 2, 1), EF.max_pool2d(ex3, 2, 1)
+    close(ey, ty, 0, 0)
+    (tg,) = torch.autograd.grad((ty * ty).sum(), tx3, create_graph=True)
+    (eg,) = ember.autograd.grad((ey * ey).sum(), ex3, create_graph=True)
+    close(eg, tg, 1e-12, 1e-12)
+    tg.sum().backward()
+    eg.sum().backward()
+    close(ex3.grad, tx3.grad, 1e-12, 1e-12)
+    assert launches["maxpool2d_fwd"] == 2
+
+
+@needs_emulation
+def test_max_pool2d_non_contiguous_input_takes_the_array_path(launches):
+    x = rand(2, 3, 6, 6)
+    tx, ex = pair(x)
+    close(EF.max_pool2d(ex.transpose(2, 3), 2), TF.max_pool2d(tx.transpose(2, 3), 2), 0, 0)
+    assert launches["maxpool2d_fwd"] == 0
+
+
+CONVS = [
+    ((2, 3, 9, 8), (4, 3, 3, 3), dict(padding=1)),
+    ((3, 4, 7, 9), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
+    ((2, 3, 10, 6), (5, 3, 1, 1), dict(stride=2)),
+    ((2, 2, 6, 7), (3, 2, 4, 4), dict(padding="same", dilation=1)),
+    ((4, 3, 11), (5, 3, 3), dict(stride=2, padding=2, dilation=2)),  # conv1d as H = 1
+]
+
+
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("xs,ws,kw", CONVS)
+def test_conv_columns_kernels(launches, dt, xs, ws, kw):
+    tx, ex = pair(rand(*xs, dtype=dt))
+    tw, ew = pair(rand(*ws, dtype=dt))
+    tb, eb = pair(rand(ws[0], dtype=dt))
+    f = "conv2d" if len(xs) == 4 else "conv1d"
+    ty = getattr(TF, f)(tx, tw, tb, **kw)
+    ey = getattr(EF, f)(ex, ew, eb, **kw)
+    rtol, atol = tols(dt)
+    close(ey, ty, rtol * 10, atol * 10)
+    g = rand(*ty.shape, dtype=dt)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+        close(e.grad, t.grad, rtol * 100, atol * 100)
+    assert launches["im2col2d"] == 1 and launches["col2im2d"] == 1
+
+
+@needs_emulation
+def test_conv_transpose_unfold_and_fold_use_the_column_kernels(launches):
+    tx, ex = pair(rand(2, 4, 5, 6))
+    tw, ew = pair(rand(4, 3, 3, 2))
+    ty = TF.conv_transpose2d(tx, tw, stride=2, padding=1, output_padding=1)
+    ey = EF.conv_transpose2d(ex, ew, stride=2, padding=1, output_padding=1)
+    close(ey, ty, 1e-5, 1e-5)
+    g = rand(*ty.shape)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    close(ex.grad, tx.grad, 1e-4, 1e-4)
+    close(ew.grad, tw.grad, 1e-4, 1e-4)
+    assert launches["col2im2d"] >= 1 and launches["im2col2d"] >= 1
+    launches.clear()
+    tu, eu = pair(rand(2, 3, 7, 6))
+    kw = dict(kernel_size=(2, 3), dilation=(2, 1), padding=1, stride=(1, 2))
+    tc, ec = TF.unfold(tu, **kw), EF.unfold(eu, **kw)
+    close(ec, tc, 0, 0)
+    close(EF.fold(ec, (7, 6), **kw), TF.fold(tc, (7, 6), **kw), 1e-6, 1e-6)
+    assert launches["im2col2d"] == 1 and launches["col2im2d"] == 1

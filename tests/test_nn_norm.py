@@ -97,6 +97,12 @@ def test_functional_batch_norm_updates_running_stats():
     ember.nn.functional.batch_norm(ember.tensor(x), rm_e, rv_e, training=True, momentum=0.2)
     np.testing.assert_allclose(rm_e.numpy(), rm_t.numpy(), rtol=1e-6)
     np.testing.assert_allclose(rv_e.numpy(), rv_t.numpy(), rtol=1e-6)
+    # written in place without a version bump, as torch's kernel writes them
+    assert (rm_e._version, rv_e._version) == (rm_t._version, rv_t._version) == (0, 0)
+    mt, me = torch.nn.BatchNorm1d(3), ember.nn.BatchNorm1d(3)
+    mt(torch.tensor(x))
+    me(ember.tensor(x))
+    assert me.running_mean._version == mt.running_mean._version
 
 
 def _double_backward(name):

@@ -303,6 +303,188 @@ __global__ void adam_step(T* __restrict__ w, const T* __restrict__ grad, T* __re
         w[i] = p - step_size * (mi / denom);
     }
 }
+// ---- batch norm over x as (N, C, L) contiguous: one block per channel c ----
+// mean and biased variance over the N * L values (two passes), invstd = 1 / sqrt(var + eps); with
+// update_mean / update_var the running statistics move by momentum toward the mean and the unbiased variance.
+template<typename T>
+__global__ void bn_stats(const T* __restrict__ x, T* __restrict__ mean, T* __restrict__ invstd,
+                         T* __restrict__ rmean, T* __restrict__ rvar, long long N, long long C, long long L,
+                         T eps, T momentum, int update_mean, int update_var) {
+    __shared__ T buf[32];
+    const long long c = blockIdx.x, M = N * L;
+    T s = 0;
+    for (long long i = threadIdx.x; i < M; i += blockDim.x) {
+        const long long n = i / L;
+        s += x[(n * C + c) * L + (i - n * L)];
+    }
+    const T mu = block_reduce<T, false>(s, buf) / (T)M;
+    T s2 = 0;
+    for (long long i = threadIdx.x; i < M; i += blockDim.x) {
+        const long long n = i / L;
+        const T d = x[(n * C + c) * L + (i - n * L)] - mu;
+        s2 += d * d;
+    }
+    const T var = block_reduce<T, false>(s2, buf) / (T)M;
+    if (threadIdx.x == 0) {
+        mean[c] = mu;
+        invstd[c] = (T)1 / sqrt(var + eps);
+        if (update_mean) rmean[c] = momentum * mu + ((T)1 - momentum) * rmean[c];
+        if (update_var) rvar[c] = momentum * (var * (T)M / (T)(M - 1)) + ((T)1 - momentum) * rvar[c];
+    }
+}
+
+// y = (x - mean[c]) * (invstd[c] * w[c]) + b[c] over all n elements, c = (i / L) % C.
+template<typename T>
+__global__ void bn_apply(const T* __restrict__ x, const T* __restrict__ mean, const T* __restrict__ invstd,
+                         const T* __restrict__ w, const T* __restrict__ b, T* __restrict__ y, long long n,
+                         long long C, long long L, int has_w, int has_b) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const long long c = (i / L) % C;
+        const T a = has_w ? invstd[c] * w[c] : invstd[c];
+        const T v = (x[i] - mean[c]) * a;
+        y[i] = has_b ? v + b[c] : v;
+    }
+}
+
+// Per channel (one block each): sg = sum dy, sgxc = sum dy * (x - mean); dw = sgxc * invstd when want_dw.
+template<typename T>
+__global__ void bn_bwd_reduce(const T* __restrict__ dy, const T* __restrict__ x, const T* __restrict__ mean,
+                              const T* __restrict__ invstd, T* __restrict__ sg, T* __restrict__ sgxc,
+                              T* __restrict__ dw, long long N, long long C, long long L, int want_dw) {
+    __shared__ T buf[32];
+    const long long c = blockIdx.x, M = N * L;
+    const T mu = mean[c];
+    T a = 0, b = 0;
+    for (long long i = threadIdx.x; i < M; i += blockDim.x) {
+        const long long n = i / L, j = (n * C + c) * L + (i - n * L);
+        const T g = dy[j];
+        a += g;
+        b += g * (x[j] - mu);
+    }
+    a = block_reduce<T, false>(a, buf);
+    b = block_reduce<T, false>(b, buf);
+    if (threadIdx.x == 0) {
+        sg[c] = a;
+        sgxc[c] = b;
+        if (want_dw) dw[c] = b * invstd[c];
+    }
+}
+
+// dx = w invstd (dy - sg / M - (x - mean) invstd^2 sgxc / M) in training, w invstd dy in evaluation.
+template<typename T>
+__global__ void bn_bwd_x(const T* __restrict__ dy, const T* __restrict__ x, const T* __restrict__ mean,
+                         const T* __restrict__ invstd, const T* __restrict__ w, const T* __restrict__ sg,
+                         const T* __restrict__ sgxc, T* __restrict__ dx, long long n, long long C, long long L,
+                         long long M, int has_w, int train) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const long long c = (i / L) % C;
+        const T r = invstd[c];
+        const T a = has_w ? r * w[c] : r;
+        if (train) {
+            const T inv_m = (T)1 / (T)M;
+            const T k = (x[i] - mean[c]) * (r * r * sgxc[c] * inv_m) + sg[c] * inv_m;
+            dx[i] = (dy[i] - k) * a;
+        } else {
+            dx[i] = dy[i] * a;
+        }
+    }
+}
+
+// ---- 2-d max pooling over (planes, H, W): torch's rule, a NaN wins and a later NaN takes the index ----
+template<typename T>
+__global__ void maxpool2d_fwd(const T* __restrict__ x, T* __restrict__ y, long long* __restrict__ idx,
+                              long long total, int H, int W, int Ho, int Wo, int kh, int kw, int sh, int sw,
+                              int ph, int pw, int dh, int dw) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        const int ow = (int)(i % Wo);
+        const long long t = i / Wo;
+        const int oh = (int)(t % Ho);
+        const long long plane = t / Ho;
+        int hs = oh * sh - ph, ws = ow * sw - pw;
+        const int he = min(hs + (kh - 1) * dh + 1, H), we = min(ws + (kw - 1) * dw + 1, W);
+        while (hs < 0) hs += dh;
+        while (ws < 0) ws += dw;
+        const T* p = x + plane * H * W;
+        long long bi = (long long)hs * W + ws;
+        T best = neg_inf<T>();
+        for (int ih = hs; ih < he; ih += dh)
+            for (int iw = ws; iw < we; iw += dw) {
+                const T v = p[ih * W + iw];
+                if (v > best || v != v) { best = v; bi = (long long)ih * W + iw; }
+            }
+        y[i] = best;
+        idx[i] = bi;
+    }
+}
+
+// dx (zeroed by the caller) += dy at each window's index; atomics, as windows may overlap.
+template<typename T>
+__global__ void maxpool2d_bwd(const T* __restrict__ dy, const long long* __restrict__ idx, T* __restrict__ dx,
+                              long long total, long long HW, long long HoWo) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        atomicAdd(dx + (i / HoWo) * HW + idx[i], dy[i]);
+}
+// ---- im2col / col2im for a 2-d convolution (1-d as H = 1) ----
+// Columns in (C, kh, kw, N, Ho, Wo) order, or (N, C, kh, kw, Ho, Wo) with batch_first; zero where the kernel
+// reads padding. x is (N, C, H, W).
+template<typename T>
+__global__ void im2col2d(const T* __restrict__ x, T* __restrict__ cols, long long N, long long C, int H, int W,
+                         int kh, int kw, int Ho, int Wo, int sh, int sw, int ph, int pw, int dh, int dw,
+                         int batch_first) {
+    const long long total = N * C * kh * kw * Ho * Wo;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        long long t = i;
+        const int ow = (int)(t % Wo); t /= Wo;
+        const int oh = (int)(t % Ho); t /= Ho;
+        long long n, c;
+        int ki, kj;
+        if (batch_first) {
+            kj = (int)(t % kw); t /= kw;
+            ki = (int)(t % kh); t /= kh;
+            c = t % C;
+            n = t / C;
+        } else {
+            n = t % N; t /= N;
+            kj = (int)(t % kw); t /= kw;
+            ki = (int)(t % kh);
+            c = t / kh;
+        }
+        const int ih = oh * sh - ph + ki * dh, iw = ow * sw - pw + kj * dw;
+        cols[i] = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? x[((n * C + c) * H + ih) * W + iw] : (T)0;
+    }
+}
+
+// The adjoint: x[n, c, ih, iw] = the sum of the columns that read it, in kernel-offset order (no atomics).
+template<typename T>
+__global__ void col2im2d(const T* __restrict__ cols, T* __restrict__ x, long long N, long long C, int H, int W,
+                         int kh, int kw, int Ho, int Wo, int sh, int sw, int ph, int pw, int dh, int dw,
+                         int batch_first) {
+    const long long total = N * C * H * W;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        long long t = i;
+        const int iw = (int)(t % W); t /= W;
+        const int ih = (int)(t % H); t /= H;
+        const long long c = t % C, n = t / C;
+        T s = 0;
+        for (int ki = 0; ki < kh; ++ki) {
+            const int a = ih + ph - ki * dh;
+            if (a < 0 || a % sh) continue;
+            const int oh = a / sh;
+            if (oh >= Ho) continue;
+            for (int kj = 0; kj < kw; ++kj) {
+                const int b = iw + pw - kj * dw;
+                if (b < 0 || b % sw) continue;
+                const int ow = b / sw;
+                if (ow >= Wo) continue;
+                const long long k = (long long)ki * kw + kj;
+                const long long j = batch_first ? (((n * C + c) * kh * kw + k) * Ho + oh) * Wo + ow
+                                                : (((c * kh * kw + k) * N + n) * Ho + oh) * Wo + ow;
+                s += cols[j];
+            }
+        }
+        x[i] = s;
+    }
+}
 """
 
 _NAMES = [
@@ -318,6 +500,14 @@ _NAMES = [
         "gelu_fwd",
         "adam_step",
         "safe_softmax",
+        "bn_stats",
+        "bn_apply",
+        "bn_bwd_reduce",
+        "bn_bwd_x",
+        "maxpool2d_fwd",
+        "maxpool2d_bwd",
+        "im2col2d",
+        "col2im2d",
     )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
@@ -510,6 +700,206 @@ def gelu_fwd(x, approximate, want_grad):
             (_flat_blocks(n),), (256,), (x, y, dg, np.int64(n), np.int32(approximate == "tanh"), np.int32(want_grad))
         )
     return y, (dg if want_grad else None)
+
+
+# -- batch norm ------------------------------------------------------------------------------------------
+
+
+def batch_norm_stats(x3, eps, momentum, rmean, rvar):
+    """x3 (N, C, L) contiguous. Returns (mean, invstd), each (C,); running stats rmean/rvar (C arrays or None)
+    are updated in place."""
+    cp = cupy()
+    dt = x3.dtype
+    N, C, L = x3.shape
+    mean = cp.empty(C, dt)
+    invstd = cp.empty(C, dt)
+    _fn("bn_stats", dt)(
+        (C,),
+        (_row_threads(N * L),),
+        (
+            x3,
+            mean,
+            invstd,
+            mean if rmean is None else rmean,
+            invstd if rvar is None else rvar,
+            np.int64(N),
+            np.int64(C),
+            np.int64(L),
+            dt.type(eps),
+            dt.type(momentum),
+            np.int32(rmean is not None),
+            np.int32(rvar is not None),
+        ),
+    )
+    return mean, invstd
+
+
+def batch_norm_apply(x3, mean, invstd, w, b):
+    """y = (x - mean) * invstd * w + b per channel of x3 (N, C, L)."""
+    y = cupy().empty_like(x3)
+    n = x3.size
+    _fn("bn_apply", x3.dtype)(
+        (_flat_blocks(n),),
+        (256,),
+        (
+            x3,
+            mean,
+            invstd,
+            mean if w is None else w,
+            mean if b is None else b,
+            y,
+            np.int64(n),
+            np.int64(x3.shape[1]),
+            np.int64(x3.shape[2]),
+            np.int32(w is not None),
+            np.int32(b is not None),
+        ),
+    )
+    return y
+
+
+def batch_norm_bwd(g3, x3, mean, invstd, w, train, need_x, need_w, need_b):
+    """Gradients (dx, dw, db) of batch norm on (N, C, L) for the flags given (None for the others)."""
+    cp = cupy()
+    dt = x3.dtype
+    N, C, L = x3.shape
+    dx = dw = None
+    sg = cp.empty(C, dt)
+    sgxc = cp.empty(C, dt)
+    if need_w:
+        dw = cp.empty(C, dt)
+    if need_w or need_b or (need_x and train):
+        _fn("bn_bwd_reduce", dt)(
+            (C,),
+            (_row_threads(N * L),),
+            (
+                g3,
+                x3,
+                mean,
+                invstd,
+                sg,
+                sgxc,
+                sg if dw is None else dw,
+                np.int64(N),
+                np.int64(C),
+                np.int64(L),
+                np.int32(need_w),
+            ),
+        )
+    if need_x:
+        dx = cp.empty_like(x3)
+        n = x3.size
+        _fn("bn_bwd_x", dt)(
+            (_flat_blocks(n),),
+            (256,),
+            (
+                g3,
+                x3,
+                mean,
+                invstd,
+                mean if w is None else w,
+                sg,
+                sgxc,
+                dx,
+                np.int64(n),
+                np.int64(C),
+                np.int64(L),
+                np.int64(N * L),
+                np.int32(w is not None),
+                np.int32(train),
+            ),
+        )
+    return dx, dw, (sg if need_b else None)
+
+
+# -- max pooling -----------------------------------------------------------------------------------------
+
+
+def max_pool2d_fwd(x4, out, K, st, pad, dil):
+    """x4 (N, C, H, W) contiguous. Returns (y, idx): the window maxima and torch's indices (int64, flat within
+    each plane), both (N, C, Ho, Wo)."""
+    cp = cupy()
+    N, C, H, W = x4.shape
+    Ho, Wo = out
+    y = cp.empty((N, C, Ho, Wo), x4.dtype)
+    idx = cp.empty((N, C, Ho, Wo), np.int64)
+    total = y.size
+    if total:
+        i32 = np.int32
+        _fn("maxpool2d_fwd", x4.dtype)(
+            (_flat_blocks(total),),
+            (256,),
+            (
+                x4,
+                y,
+                idx,
+                np.int64(total),
+                i32(H),
+                i32(W),
+                i32(Ho),
+                i32(Wo),
+                i32(K[0]),
+                i32(K[1]),
+                i32(st[0]),
+                i32(st[1]),
+                i32(pad[0]),
+                i32(pad[1]),
+                i32(dil[0]),
+                i32(dil[1]),
+            ),
+        )
+    return y, idx
+
+
+def max_pool2d_bwd(g, idx, S):
+    """dx of a 2-d max pool: g and idx (N, C, Ho, Wo) contiguous, S = (H, W)."""
+    cp = cupy()
+    N, C, Ho, Wo = g.shape
+    dx = cp.zeros((N, C) + tuple(S), g.dtype)
+    total = g.size
+    if total:
+        _fn("maxpool2d_bwd", g.dtype)(
+            (_flat_blocks(total),), (256,), (g, idx, dx, np.int64(total), np.int64(S[0] * S[1]), np.int64(Ho * Wo))
+        )
+    return dx
+
+
+# -- convolution columns ---------------------------------------------------------------------------------
+
+
+def _geometry(sp):
+    """(H, W, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw) of a 1-d or 2-d convolution (1-d as H = 1) as int32."""
+
+    def lift(v, fill):
+        return (fill,) * (2 - sp.nd) + tuple(v)
+
+    dims = lift(sp.S, 1) + lift(sp.K, 1) + lift(sp.out, 1) + lift(sp.stride, 1) + lift(sp.lo, 0) + lift(sp.dil, 1)
+    return tuple(np.int32(v) for v in dims)
+
+
+def im2col(x, sp, batch_first):
+    """x (N, C, *S) contiguous, 1-d or 2-d -> columns (C, *K, N, *out), or (N, C, *K, *out) batch_first."""
+    cp = cupy()
+    N, C = x.shape[:2]
+    shape = ((N, C) + tuple(sp.K) + tuple(sp.out)) if batch_first else ((C,) + tuple(sp.K) + (N,) + tuple(sp.out))
+    cols = cp.empty(shape, x.dtype)
+    if cols.size:
+        _fn("im2col2d", x.dtype)(
+            (_flat_blocks(cols.size),),
+            (256,),
+            (x, cols, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first)),
+        )
+    return cols
+
+
+def col2im(cols, N, C, sp, batch_first):
+    """The adjoint of im2col: contiguous columns in im2col's layout -> (N, C, *S)."""
+    x = cupy().empty((N, C) + tuple(sp.S), cols.dtype)
+    if x.size:
+        _fn("col2im2d", cols.dtype)(
+            (_flat_blocks(x.size),), (256,), (cols, x, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
+        )
+    return x
 
 
 # -- Adam ------------------------------------------------------------------------------------------------

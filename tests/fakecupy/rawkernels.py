@@ -63,9 +63,15 @@ class _Kernel:
         self.base, self.dtype, self.flag, self.emu, self.name = base, dtype, flag, emu, name
 
     def __call__(self, grid, block, args):
-        sig = _SIGS[self.base]
         assert isinstance(grid, tuple) and isinstance(block, tuple), (grid, block)
         assert all(isinstance(v, int) and v > 0 for v in grid + block), (grid, block)
+        if self.base not in _SIGS:  # a kernel with no NumPy reference: its CUDA C runs, emulated, on the buffers
+            assert self.emu is not None, f"{self.base} has no NumPy reference and no C++ compiler can emulate it"
+            assert all(type(a) is ndarray or isinstance(a, np.generic) for a in args), args
+            CALLS[self.base] += 1
+            self.emu.launch(self.name, grid, block, [a._a if type(a) is ndarray else a for a in args])
+            return
+        sig = _SIGS[self.base]
         assert len(args) == len(sig), f"{self.base}: {len(args)} arguments, the kernel takes {len(sig)}"
         vals = []
         for k, (a, s) in enumerate(zip(args, sig)):

@@ -17,6 +17,7 @@ from ... import _ops as O
 from ..._autocast import autocast_op
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make, scalar_type_name
+from ...cuda import _fused
 
 __all__ = [
     "conv1d",
@@ -140,28 +141,38 @@ def _im2col(x, sp, batch_first=False):
     xp = xp_of(x)
     N, C = x.shape[:2]
     K, out = sp.K, sp.out
-    head = (slice(None), slice(None))
-    if batch_first:
-        cols = xp.empty((N, C) + K + out, dtype=x.dtype)
-        src_arr = x
+    if sp.nd <= 2 and _fused.usable(x) and x.flags.c_contiguous:  # CuPy: one kernel, not a copy per offset
+        cols = _fused.im2col(x, sp, batch_first)
+    elif batch_first:
+        cols = _im2col_copies(sp, xp.empty((N, C) + K + out, dtype=x.dtype), x, True)
     else:
-        cols = xp.empty((C,) + K + (N,) + out, dtype=x.dtype)
-        src_arr = x.swapaxes(0, 1)
-    for k, dst, src, zeros in _plan(sp):
-        pre = head + k if batch_first else (slice(None),) + k + (slice(None),)
-        for z in zeros:  # the output positions of this offset that read padding
-            cols[pre + z] = 0
-        if dst is not None:
-            cols[pre + dst] = src_arr[head + src]
+        cols = _im2col_copies(sp, xp.empty((C,) + K + (N,) + out, dtype=x.dtype), x.swapaxes(0, 1), False)
     if batch_first:
         return cols.reshape(N, C * math.prod(K), math.prod(out))
     g = sp.groups
     return cols.reshape(g, (C // g) * math.prod(K), N * math.prod(out))
 
 
+def _im2col_copies(sp, cols, src_arr, batch_first):
+    """Fill cols with one strided copy per kernel offset, zeros where the kernel reads padding."""
+    head = (slice(None), slice(None))
+    for k, dst, src, zeros in _plan(sp):
+        pre = head + k if batch_first else (slice(None),) + k + (slice(None),)
+        for z in zeros:  # the output positions of this offset that read padding
+            cols[pre + z] = 0
+        if dst is not None:
+            cols[pre + dst] = src_arr[head + src]
+    return cols
+
+
 def _col2im(d, C, N, sp):
     """Adjoint of _im2col: d viewable as (N, C, *K, *out) (any strides) -> (N, C, *S), summing overlaps."""
     xp = xp_of(d)
+    if sp.nd <= 2 and _fused.usable(d):  # CuPy: one gather kernel over the columns as they lie
+        if d.flags.c_contiguous:
+            return _fused.col2im(d, N, C, sp, True)
+        if d.ndim == 3 and d.swapaxes(0, 1).flags.c_contiguous:
+            return _fused.col2im(d.swapaxes(0, 1), N, C, sp, False)
     d = d.reshape((N, C) + sp.K + sp.out)
     gx = xp.zeros((N, C) + sp.S, dtype=d.dtype)
     head = (slice(None), slice(None))
@@ -214,7 +225,7 @@ def _conv_arr(x, w, sp):
     g = sp.groups
     O_ = w.shape[0]
     N = x.shape[0]
-    if g == 1:
+    if g == 1 and type(x) is np.ndarray:
         # one GEMM per batch item, reading the (CK, N, L) columns in place: lands in (N, O, L), no transpose
         y = xp.matmul(w.reshape(O_, -1), cols.reshape(cols.shape[1], N, -1).swapaxes(0, 1))
         return y.reshape((N, O_) + tuple(sp.out)), cols
@@ -228,7 +239,7 @@ def _convT_arr(y, w, sp, C, y2=None):
     """T: y (N, O, *out), w (O, C/g, *K) -> (N, C, *S)."""
     g = sp.groups
     N, O_ = y.shape[:2]
-    if g == 1:
+    if g == 1 and y2 is None and type(y) is np.ndarray:
         # (CK x O) @ (O x L) per batch item: columns land batch-first, as _col2im reads them best
         cols = xp_of(y).matmul(w.reshape(O_, -1).T, y.reshape(N, O_, -1))
         return _col2im(cols, C, N, sp)
@@ -245,7 +256,7 @@ def _convW_arr(x, y, sp, wshape, cols=None, y2=None):
     xp = xp_of(cols)
     N, O_ = y.shape[:2]
     CK = cols.shape[1]
-    if g == 1 and y2 is None and N > 1 and CK * O_ < 4096:
+    if g == 1 and y2 is None and N > 1 and CK * O_ < 4096 and type(cols) is np.ndarray:
         # a small (CK x O) result over a very long N * L reduction: per-item GEMMs on the columns and on y as
         # they lie (no transposed copy of y) beat one 2-D GEMM, whose packing dominates at this shape
         gwT = xp.matmul(cols.reshape(CK, N, -1).swapaxes(0, 1), y.reshape(N, O_, -1).swapaxes(1, 2)).sum(axis=0)
@@ -279,7 +290,10 @@ class ConvolutionBackward0(Node):
             if self.needs(1):
                 gw = _W(g, a, sp, w._data.shape)
         else:
-            g2 = _gy2(g._data, sp.groups) if self.needs(0) and self.needs(1) and sp.groups > 1 else None
+            # the transposed gradient serves both GEMMs; on CuPy (whose batched matmul copies strided operands and
+            # builds pointer arrays to broadcast) it also makes each a single 2-D GEMM
+            both = self.needs(0) and self.needs(1)
+            g2 = _gy2(g._data, sp.groups) if both and (sp.groups > 1 or type(g._data) is not np.ndarray) else None
             if self.needs(0):
                 ga = _T(g, w, sp, a._data.shape[1], y2=g2)
             if self.needs(1):

@@ -42,9 +42,19 @@ def _composite_grads(node, fn, inputs, g):
 
 
 class NativeBatchNormBackward0(Node):
+    fused = False  # the forward ran the fused CUDA kernels (mean and invstd are (C,) device arrays)
+
     def backward(self, g):
         x, w, b = self.saved
         axes, shp, train = self.axes, self.shp, self.train
+        if self.fused and not GRAD.enabled and _fused.usable(g._data) and g._data.dtype == x._data.dtype:
+            xd = x._data
+            x3 = xd.reshape(xd.shape[0], xd.shape[1], -1)
+            g3 = xp_of(xd).ascontiguousarray(g._data).reshape(x3.shape)
+            dx, dw, db = _fused.batch_norm_bwd(
+                g3, x3, self.mean, self.invstd, _np(w), train, self.needs(0), self.needs(1), self.needs(2)
+            )
+            return (None if dx is None else make(dx.reshape(xd.shape)), _mk(dw), _mk(db))
         if GRAD.enabled:
             eps, mean, invstd = self.eps, self.mean, self.invstd
 
@@ -116,6 +126,44 @@ class NativeBatchNormBackward0(Node):
         return gx, gw, gb
 
 
+def _mk(a):
+    return None if a is None else make(a)
+
+
+def _bn_fusable(xd, tensors):
+    """The fused CUDA batch norm takes a contiguous input and per-channel tensors of its dtype on its device."""
+    if not xd.flags.c_contiguous:
+        return False
+    for t in tensors:
+        if t is not None:
+            a = t._data
+            if type(a) is not type(xd) or a.dtype != xd.dtype or not a.flags.c_contiguous or a.device != xd.device:
+                return False
+    return True
+
+
+def _bn_cuda(input, running_mean, running_var, weight, bias, training, momentum, eps, axes, shp):
+    """batch_norm through the fused kernels: two launches forward (statistics with the running-stat update,
+    then the normalisation), two backward."""
+    xd = input._data
+    x3 = xd.reshape(xd.shape[0], xd.shape[1], -1)
+    if training:
+        rm, rv = _np(running_mean), _np(running_var)
+        mom = float(momentum) if momentum is not None else 0.0
+        mean, invstd = _fused.batch_norm_stats(x3, eps, mom, rm, rv)  # torch leaves their versions alone
+    else:
+        mean = running_mean._data
+        invstd = 1 / xp_of(xd).sqrt(running_var._data + xd.dtype.type(eps))
+    out = make(_fused.batch_norm_apply(x3, mean, invstd, _np(weight), _np(bias)).reshape(xd.shape))
+    if GRAD.enabled and (input._requires_grad or _rg(weight) or _rg(bias)):
+        node = NativeBatchNormBackward0()
+        node.axes, node.shp, node.train, node.eps = axes, shp, bool(training), eps
+        node.mean, node.invstd, node.fused = mean, invstd, True
+        node.save(input, weight, bias)
+        attach(out, node, (input, weight, bias))
+    return out
+
+
 _BN_F32 = np.dtype(np.float32)
 _BN_F64 = np.dtype(np.float64)
 
@@ -166,13 +214,11 @@ def _bn_update_running(running_mean, running_var, mean, var, n, momentum):
     if running_mean is not None:
         rm = running_mean._data
         new = mom * mean.reshape(-1).astype(np.float64) + (1 - mom) * rm.astype(np.float64)
-        rm[...] = new.astype(rm.dtype)
-        _vc_of(running_mean).v += 1
+        rm[...] = new.astype(rm.dtype)  # in place without a version bump, as torch's kernel writes them
     if running_var is not None:
         rv = running_var._data
         unb = var.reshape(-1).astype(np.float64) * (n / (n - 1))
         rv[...] = (mom * unb + (1 - mom) * rv.astype(np.float64)).astype(rv.dtype)
-        _vc_of(running_var).v += 1
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
@@ -199,6 +245,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     axes = (0,) + tuple(range(2, xd.ndim))
     shp = (1, c) + (1,) * (xd.ndim - 2)
     dt = xd.dtype
+    if xd.size and _fused.usable(xd) and _bn_fusable(xd, (weight, bias, running_mean, running_var)):
+        return _bn_cuda(input, running_mean, running_var, weight, bias, training, momentum, eps, axes, shp)
     fast = (
         type(xd) is np.ndarray
         and (dt is _BN_F32 or dt is _BN_F64)

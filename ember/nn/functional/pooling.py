@@ -15,6 +15,7 @@ from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
+from ...cuda import _fused
 from .conv import _fmt, _pad_arr, _patches, _tuple
 
 __all__ = [
@@ -182,8 +183,12 @@ def _hi_pad(S, K, st, pad, dil, out):
 
 class _MaxPoolBackward(_PoolNode):
     gidx = None  # non-overlapping pools: flat indices into the whole (N, C, *S) input (idx built on demand)
+    fused = False  # the forward ran the fused CUDA kernel (idx: torch's per-plane indices, on the device)
 
     def _bw(self, g):
+        if self.fused and not GRAD.enabled and _fused.usable(g._data):
+            gd = g._data
+            return make(_fused.max_pool2d_bwd(xp_of(gd).ascontiguousarray(gd), self.idx, self.S))
         gidx = self.gidx
         if gidx is not None:
             if not GRAD.enabled:  # plain backward: one zero-fill and one flat scatter
@@ -316,24 +321,11 @@ def _max_pool_idx(arg, S, K, st, pad, dil, out):
     return idx
 
 
-def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name):
-    xd, batched = _check_input(input, nd, name)
-    K, st, pad, dil = _pool_args(kernel_size, stride, padding, dilation, nd)
-    for p, k, d in zip(pad, K, dil):
-        if p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(
-                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and "
-                f"dilation={d}"
-            )
-    S = tuple(xd.shape[2:])
-    out = _out_size(S, K, st, pad, dil, ceil_mode)
-    _check_out(xd, out)
-    needs = _needs(input)
-    want = needs or return_indices
-    cls = MaxPool2DWithIndicesBackward0 if nd <= 2 else MaxPool3DWithIndicesBackward0
+def _max_pool_arrays(xd, S, K, st, pad, dil, out, cls, needs, want, return_indices):
+    """The array-op max pool: (best, torch's indices or None, the backward node or None)."""
     node = idx = r = None
     if (
-        nd == 2
+        len(K) == 2
         and st == K
         and not any(pad)
         and dil == (1, 1)
@@ -354,6 +346,32 @@ def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return
             idx = _max_pool_idx(arg, S, K, st, pad, dil, out)
         if needs:
             node = _idx_node(cls, idx, S, all(t >= d * (k - 1) + 1 for t, d, k in zip(st, dil, K)))
+    return best, idx, node
+
+
+def _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd, name):
+    xd, batched = _check_input(input, nd, name)
+    K, st, pad, dil = _pool_args(kernel_size, stride, padding, dilation, nd)
+    for p, k, d in zip(pad, K, dil):
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and "
+                f"dilation={d}"
+            )
+    S = tuple(xd.shape[2:])
+    out = _out_size(S, K, st, pad, dil, ceil_mode)
+    _check_out(xd, out)
+    needs = _needs(input)
+    want = needs or return_indices
+    cls = MaxPool2DWithIndicesBackward0 if nd <= 2 else MaxPool3DWithIndicesBackward0
+    node = idx = None
+    if nd == 2 and xd.size and _fused.usable(xd) and xd.flags.c_contiguous:
+        best, idx = _fused.max_pool2d_fwd(xd, out, K, st, pad, dil)
+        if needs:
+            node = _idx_node(cls, idx, S, all(t >= d * (k - 1) + 1 for t, d, k in zip(st, dil, K)))
+            node.fused = True
+    else:
+        best, idx, node = _max_pool_arrays(xd, S, K, st, pad, dil, out, cls, needs, want, return_indices)
     res = _finish(input, best, node, not batched)
     if return_indices:
         return res, make(idx if batched else idx[0])
