@@ -7,6 +7,7 @@ floating-point warnings off (GPU kernels never warn), and wrap what comes back, 
 """
 
 import numbers
+import sys
 import threading
 
 import numpy as np
@@ -38,11 +39,32 @@ def _unsupported(dtype):
 
 _allocator = None  # set by cuda.set_allocator; None: the default pool
 
+# Work counting, for scripts/launch_count.py: None (off), or a Counter of "kind:name" -> calls, where kind is
+# ufunc, fn (a function that allocated or wrote an out=), method, copy, set (item assignment, fill), raw (a
+# RawModule kernel) or sync (a read of device data on the host: get, item, bool/int/float). On the GPU each
+# non-sync entry is about one kernel launch; each sync stalls the host until the device is idle.
+COUNTS = None
+WHERE = None  # (key prefix, Counter): call sites (the innermost ember frame) of the counted keys with that prefix
+_ALLOCS = [0]
+
+
+def count(key):
+    if COUNTS is not None:
+        COUNTS[key] += 1
+        if WHERE is not None and key.startswith(WHERE[0]):
+            f, sites = sys._getframe(1), []
+            while f is not None and len(sites) < 3:
+                if "/ember/" in f.f_code.co_filename:
+                    sites.append(f"{f.f_code.co_filename.rsplit('/ember/', 1)[1]}:{f.f_lineno} {f.f_code.co_name}")
+                f = f.f_back
+            WHERE[1][f"{key} " + " < ".join(sites)] += 1
+
 
 def _allocate(nbytes):
     from . import cuda  # noqa: PLC0415
 
     alloc = _allocator or cuda.default_pool().malloc
+    _ALLOCS[0] += 1
     return alloc(nbytes)
 
 
@@ -146,8 +168,15 @@ def function(npfn, name, host_ok=False, scalar_result=False, no_kwargs=()):
         seen = {}
         a = unwrap(args, seen, host_ok)
         kw = {k: unwrap(v, seen, host_ok) for k, v in kwargs.items()} if kwargs else kwargs
+        if COUNTS is None:
+            r = _quiet(npfn, a, kw)
+            return r if scalar_result else wrap(r, seen)
+        before = _ALLOCS[0]
         r = _quiet(npfn, a, kw)
-        return r if scalar_result else wrap(r, seen)
+        r = r if scalar_result else wrap(r, seen)
+        if _ALLOCS[0] != before or "out" in kwargs:
+            count("fn:" + name)
+        return r
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"CuPy's {name} (computed by NumPy's)."
@@ -201,6 +230,8 @@ class ufunc:
         for k in ("where",):
             if k in kwargs and kwargs[k] is not True:
                 kwargs[k] = _ufunc_arg(kwargs[k], seen)
+        if COUNTS is not None:
+            count("ufunc:" + self.name)
         return wrap(_quiet(self._u, a, kwargs), seen)
 
     def outer(self, A, B, **kwargs):
@@ -366,6 +397,8 @@ def _method(name, view=False):
         r = _quiet(getattr(self._a, name), a, kw)
         if view:
             return wrap(r, seen, base=self)
+        if COUNTS is not None:
+            count("method:" + name)
         return wrap(r, seen)
 
     m.__name__ = name
@@ -497,7 +530,9 @@ class ndarray:
             if type(out) is not _NP:
                 raise TypeError("Only numpy.ndarray can be obtained from cupy.ndarray")
             np.copyto(out, self._a)
+            count("sync:get")
             return out
+        count("sync:get")
         return np.array(self._a, order=order, copy=True)
 
     def set(self, arr, stream=None):
@@ -508,9 +543,11 @@ class ndarray:
         np.copyto(self._a, arr)
 
     def item(self, *args):
+        count("sync:item")
         return self._a.item(*args)
 
     def tolist(self):
+        count("sync:tolist")
         return self._a.tolist()
 
     def tobytes(self, order="C"):
@@ -518,6 +555,7 @@ class ndarray:
 
     # -- methods that allocate or convert
     def copy(self, order="C"):
+        count("copy:copy")
         return wrap(self._a.copy(order=order))
 
     def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
@@ -527,7 +565,10 @@ class ndarray:
         if self._dev != STATE.device:
             raise _peer_error(self._dev, STATE.device)
         r = _quiet(self._a.astype, (dt,), {"order": order, "copy": copy})
-        return self if r is self._a else wrap(r)
+        if r is self._a:
+            return self
+        count("copy:astype")
+        return wrap(r)
 
     def fill(self, value):
         if type(value) is _NP:
@@ -536,6 +577,7 @@ class ndarray:
             value = value.item()
         elif type(value) is ndarray:
             raise TypeError(f"Unsupported type {type(value)}")
+        count("set:fill")
         _quiet(self._a.fill, (value,), {})
 
     def flatten(self, order="C"):
@@ -606,17 +648,21 @@ class ndarray:
         elif type(value) in (list, tuple):
             raise TypeError(f"Unsupported type {type(value)}")
         idx = key if _is_view_index(key) else _index(self, key, seen)
+        count("set:setitem")
         with np.errstate(all="ignore"):
             self._a[idx] = value
 
     # -- Python conversions (no __index__: CuPy arrays are not indices)
     def __bool__(self):
+        count("sync:bool")
         return bool(self._a)
 
     def __int__(self):
+        count("sync:int")
         return int(self._a)
 
     def __float__(self):
+        count("sync:float")
         return float(self._a)
 
     def __complex__(self):

@@ -20,7 +20,7 @@ import re
 import numpy as np
 from scipy import special
 
-from . import cudaemu
+from . import _core, cudaemu
 from ._core import ndarray
 
 EMULATE = os.environ.get("EMBER_FAKE_CUDA_EMU", "1") != "0" and cudaemu.compiler() is not None
@@ -69,6 +69,7 @@ class _Kernel:
             assert self.emu is not None, f"{self.base} has no NumPy reference and no C++ compiler can emulate it"
             assert all(type(a) is ndarray or isinstance(a, np.generic) for a in args), args
             CALLS[self.base] += 1
+            _core.count("raw:" + self.base)
             self.emu.launch(self.name, grid, block, [a._a if type(a) is ndarray else a for a in args])
             return
         sig = _SIGS[self.base]
@@ -88,6 +89,7 @@ class _Kernel:
         if self.base in ("ln_fwd", "ln_bwd_x", "softmax_fwd", "softmax_bwd", "safe_softmax", "ce_fwd", "ce_bwd"):
             assert len(grid) == 1 and len(block) == 1 and block[0] % 32 == 0 and block[0] <= 1024, (grid, block)
         CALLS[self.base] += 1
+        _core.count("raw:" + self.base)
         emulated = None
         if self.emu is not None:
             copies = {}  # one copy per buffer: a kernel may get the same buffer twice (an unused pointer)
