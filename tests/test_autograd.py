@@ -1,6 +1,8 @@
 """Autograd against torch: the same program runs on both and must agree on values, names and errors."""
 
+import numpy as np
 import pytest
+import torch
 
 import ember
 
@@ -366,3 +368,67 @@ def test_version_counter_shared_by_views():
         return [x._version, v._version, x]
 
     check(run)
+
+
+# .grad takes an unshared gradient's buffer instead of copying it; every way a gradient can be shared must
+# still give .grad its own buffer (checked by writing into one and reading the others, against torch)
+
+
+def _alias_cases(lib):
+    out = {}
+    a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = lib.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    (a + b).sum().backward()  # AddBackward hands one tensor to both leaves
+    a.grad.add_(10)
+    out["add"] = (a.grad, b.grad)
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 0
+    y.retain_grad()
+    (y * 3).sum().backward()  # y.grad and the gradient passed on to x are the same tensor
+    x.grad.add_(1)
+    out["retain_grad"] = (x.grad, y.grad)
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    stash = []
+    x.register_hook(lambda g: stash.append(g))
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()  # accumulates into x.grad in place: the stashed first gradient stays as it was
+    out["hook"] = (x.grad, stash[0], stash[1])
+
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    g = lib.tensor([5.0, 7.0])
+    (x + 0).backward(g)  # the caller's gradient passes through to x
+    (x + 0).backward(g)
+    out["user_gradient"] = (x.grad, g)
+
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x.sum().backward()  # an expanded (stride-0) view reaches x
+    x.sum().backward()
+    out["expanded"] = (x.grad,)
+
+    w = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    v = lib.tensor([[1.0, -1.0]])
+    (v @ w).sum().backward()  # a fresh buffer: taken, then accumulated into
+    first = w.grad
+    (v @ w).sum().backward()
+    out["fresh"] = (w.grad, first)
+    return out
+
+
+def test_grad_buffers_are_never_shared():
+    t, e = _alias_cases(torch), _alias_cases(ember)
+    for k in t:
+        for tt, ee in zip(t[k], e[k]):
+            np.testing.assert_array_equal(ee.detach().numpy(), tt.detach().numpy(), err_msg=k)
+
+
+def test_an_unshared_gradient_buffer_is_taken_not_copied():
+    w = ember.randn(3, 4, requires_grad=True)
+    x = ember.randn(5, 3)
+    ids = []
+    w.register_hook(lambda g: ids.append(id(g._data)))  # an id only: keeping the array would share it
+    (x @ w).sum().backward()
+    # the buffer the matmul's backward made is the one .grad holds (a copy would be another object made while
+    # the first was alive, so it could not have the same id)
+    assert ids == [id(w.grad._data)]

@@ -5,6 +5,7 @@ of gradient accumulation is deterministic.
 """
 
 import heapq
+import sys
 
 from .grad_mode import GRAD
 from .graph import ANOMALY, AccumulateGrad, where_str
@@ -192,6 +193,7 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                         ready = nxt
                     else:
                         heappush(heap, (-nxt._seq, nxt))
+            outs = g = gd = None  # the buffers hold the gradients now (so _accumulate can tell they are unshared)
             if heap:
                 if ready is not None:
                     heappush(heap, (-ready._seq, ready))
@@ -288,9 +290,21 @@ def _accumulate(node, g, create_graph):
                 g = r
     old = var._grad
     if old is None:
-        # a gradient may be shared by several leaves (AddBackward passes one tensor to both inputs),
-        # so .grad gets its own buffer unless a graph must be kept
-        var._grad = g if create_graph else g.detach().clone()
+        if create_graph:
+            var._grad = g
+        elif (
+            sys.getrefcount(g) <= 3  # held only here: the engine's buffer list, this frame, getrefcount's argument
+            and sys.getrefcount(g._data) <= 2  # the buffer held only by g (no view of it, no other tensor)
+            and g._data.base is None
+            and g._data.flags.c_contiguous
+        ):
+            # nothing else can see this gradient's buffer, so .grad takes it instead of a copy (torch steals an
+            # unshared gradient the same way); later gradients are added into it in place
+            var._grad = g.detach()
+        else:
+            # a gradient may be shared by several leaves (AddBackward passes one tensor to both inputs), kept by
+            # a hook or by retain_grad, or be a view: .grad gets its own buffer
+            var._grad = g.detach().clone()
     elif create_graph or GRAD.enabled:
         var._grad = old + g
     else:
