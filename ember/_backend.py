@@ -86,6 +86,28 @@ def xp_for(dev):
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")
 
 
+_ONES = {}
+
+
+def ones_like_rows(arr, n):
+    """A cached read-only-by-convention vector of n ones in arr's dtype on arr's device: the left operand of
+    the GEMVs that sum rows (a fresh one is a fill launch each call on the GPU). Never written to."""
+    dev = -1 if type(arr) is np.ndarray else arr.device.id
+    key = (dev, n, arr.dtype)
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) >= 32:
+            _ONES.clear()
+        xp = xp_of(arr)
+        if dev < 0:
+            v = np.ones(n, arr.dtype)
+        else:
+            with xp.cuda.Device(dev):
+                v = xp.ones(n, arr.dtype)
+        _ONES[key] = v
+    return v
+
+
 def device_of(arr):
     if type(arr) is np.ndarray:
         return CPU

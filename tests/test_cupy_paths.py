@@ -103,3 +103,35 @@ def test_embedding_bounds_on_cuda(fake_cuda, bad):
         torch.nn.functional.embedding(torch.tensor(idx), tw)
     with pytest.raises(IndexError, match="index out of range in self"):
         ember.nn.functional.embedding(ember.tensor(idx, device="cuda"), ew)
+
+
+@pytest.mark.parametrize(
+    "shape,dim,keepdim",
+    [
+        ((0, 3), 0, False),
+        ((2, 0), 1, True),
+        ((4, 5, 6), (0, 1), False),
+        ((4, 5, 6), (0, 1), True),
+        ((4, 5), None, False),
+        ((), None, False),
+        ((4, 5, 6), 2, False),
+        ((4, 5, 6), (0, 2), True),
+    ],
+)
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_mean_as_sum_then_division_on_cuda(fake_cuda, monkeypatch, shape, dim, keepdim, dt):
+    import cupy  # the stand-in  # noqa: PLC0415
+
+    monkeypatch.setattr(cupy, "mean", None)  # CuPy's own mean is not used for float inputs
+    a = np.asarray(RNG.standard_normal(shape)).astype(dt)
+    e = ember.tensor(a, device="cuda", requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    es = e.mean() if dim is None else e.mean(dim, keepdim=keepdim)
+    ts = t.mean() if dim is None else t.mean(dim, keepdim=keepdim)
+    assert es.shape == ts.shape
+    assert es.dtype == (ember.float32 if dt == np.float32 else ember.float64)
+    np.testing.assert_allclose(es.detach().cpu().numpy(), ts.detach().numpy(), rtol=1e-6, atol=1e-7)
+    if a.size:
+        es.sum().backward()
+        ts.sum().backward()
+        np.testing.assert_allclose(e.grad.cpu().numpy(), t.grad.numpy(), rtol=1e-6)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
+from .._backend import ones_like_rows
 from ._core import (
     GRAD,
     Node,
@@ -76,7 +77,7 @@ def _leading_sum(d, k, keepdim):
     rows = 1
     for s in d.shape[:k]:
         rows *= s
-    r = xp_of(d).ones(rows, d.dtype) @ d.reshape(rows, -1)
+    r = ones_like_rows(d, rows) @ d.reshape(rows, -1)
     return r.reshape((1,) * k + d.shape[k:] if keepdim else d.shape[k:])
 
 
@@ -138,8 +139,17 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         r = xp.mean(d.astype(np.float32), axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0).astype(
             d.dtype
         )
-    else:
+    elif xp is np or d.dtype.kind != "f":
         r = xp.mean(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
+    else:  # CuPy: its mean is ~2.5x a sum's host time; a sum (a GEMV over leading axes) then one division
+        n = 1
+        for k in dims:
+            n *= d.shape[k]
+        if _leading_gemv(d, dims):
+            r = _leading_sum(d, len(dims), keepdim)
+        else:
+            r = xp.sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
+        r /= d.dtype.type(n) if n else d.dtype.type("nan")  # an empty mean is NaN, as torch's
     res = make(arr(r))
     if GRAD.enabled and input._requires_grad:
         n = 1

@@ -374,13 +374,15 @@ def _in_projection_packed(q, k, v, w, b=None):
         if q is k:
             proj = linear(q, w, b)
             proj = proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
-            return proj[0], proj[1], proj[2]
+            # unbind, not three selects: its backward is one stack, not a zeros-and-scatter per part plus sums
+            return proj.unbind(0)
         w_q, w_kv = w.split([E, E * 2])
         b_q, b_kv = (None, None) if b is None else b.split([E, E * 2])
         q_proj = linear(q, w_q, b_q)
         kv_proj = linear(k, w_kv, b_kv)
         kv_proj = kv_proj.unflatten(-1, (2, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
-        return q_proj, kv_proj[0], kv_proj[1]
+        k_proj, v_proj = kv_proj.unbind(0)
+        return q_proj, k_proj, v_proj
     w_q, w_k, w_v = w.chunk(3)
     b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)

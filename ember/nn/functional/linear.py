@@ -4,7 +4,7 @@ import numpy as np
 
 from ... import _ops as O
 from ..._autocast import autocast_op
-from ..._backend import xp_of
+from ..._backend import ones_like_rows
 from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 
 __all__ = ["linear", "bilinear"]
@@ -44,9 +44,7 @@ class _LinearBackward(Node):
                 return gx, gw
             gb = None
             if n2:  # the bias gradient: a GEMV with a ones vector (BLAS; also more accurate than a row sum)
-                gb = make(
-                    xp_of(gd).ones(rows, gd.dtype) @ g2 if gd.dtype.kind == "f" and gd.itemsize >= 4 else g2.sum(0)
-                )
+                gb = make(ones_like_rows(gd, rows) @ g2 if gd.dtype.kind == "f" and gd.itemsize >= 4 else g2.sum(0))
             return gx, gw, gb
         out_f, in_f = w.shape
         g2 = g.reshape(-1, out_f)
