@@ -261,16 +261,16 @@ def test_fused_paths_off(launches):
     assert sum(launches.values()) == 0
 
 
-@pytest.mark.parametrize("mask", ["causal", "float", "bool-dead-row", "none"])
+@pytest.mark.parametrize("mask", ["causal", "float", "float-grad", "bool-dead-row", "none"])
 def test_attention_softmax(launches, mask):
     q, k, v = (rand(2, 3, 5, 4, dtype=np.float64) for _ in range(3))
     (tq, eq), (tk, ek), (tv, ev) = pair(q), pair(k), pair(v)
     kw_t, kw_e = {}, {}
     if mask == "causal":
         kw_t = kw_e = {"is_causal": True}
-    elif mask == "float":
-        m = rand(5, 5, dtype=np.float64)
-        kw_t, kw_e = {"attn_mask": torch.tensor(m)}, {"attn_mask": ember.tensor(m, device="cuda")}
+    elif mask.startswith("float"):
+        tm, em = pair(rand(5, 5, dtype=np.float64), requires_grad=mask == "float-grad")
+        kw_t, kw_e = {"attn_mask": tm}, {"attn_mask": em}
     elif mask == "bool-dead-row":
         m = RNG.random((5, 5)) > 0.4
         m[2] = False  # every key masked for query 2: torch's safe softmax gives zeros
@@ -283,7 +283,10 @@ def test_attention_softmax(launches, mask):
     eo.backward(ember.tensor(g, device="cuda"))
     for e, t in ((eq, tq), (ek, tk), (ev, tv)):
         close(e.grad, t.grad, 1e-9, 1e-11)
+    if mask == "float-grad":  # the mask's gradient is the unscaled score gradient: the array path keeps it
+        close(kw_e["attn_mask"].grad, kw_t["attn_mask"].grad, 1e-9, 1e-11)
     assert launches["safe_softmax"] == 1 and launches["softmax_fwd"] == 0
+    assert launches["softmax_bwd"] == (0 if mask == "float-grad" else 1)  # backward's dS with the scale folded in
 
 
 def test_attention_double_backward_with_a_dead_row(launches):

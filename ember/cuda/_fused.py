@@ -188,7 +188,8 @@ __global__ void safe_softmax(const T* x, T* y, unsigned char* dead, long long n)
 
 // softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy)
 template<typename T, bool LOG>
-__global__ void softmax_bwd(const T* __restrict__ dy, const T* __restrict__ y, T* __restrict__ dx, long long n) {
+__global__ void softmax_bwd(const T* __restrict__ dy, const T* __restrict__ y, T* __restrict__ dx, long long n,
+                            T scale) {
     __shared__ T buf[32];
     const long long row = blockIdx.x;
     const T* gr = dy + row * n;
@@ -198,7 +199,7 @@ __global__ void softmax_bwd(const T* __restrict__ dy, const T* __restrict__ y, T
     for (long long i = threadIdx.x; i < n; i += blockDim.x) s += LOG ? gr[i] : gr[i] * yr[i];
     s = block_reduce<T, false>(s, buf);
     for (long long i = threadIdx.x; i < n; i += blockDim.x)
-        dr[i] = LOG ? gr[i] - exp(yr[i]) * s : yr[i] * (gr[i] - s);
+        dr[i] = scale * (LOG ? gr[i] - exp(yr[i]) * s : yr[i] * (gr[i] - s));
 }
 
 // ---- cross entropy with class indices (no class weights, no label smoothing) ----
@@ -601,15 +602,15 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
         chunk = 256
         parts = max(1, min((rows + chunk - 1) // chunk, 64))
         chunk = (rows + parts - 1) // parts if rows else 1
-        pw = cp.empty((parts, n), dt)
-        pb = cp.empty((parts, n), dt)
+        pw = cp.empty(parts * n, dt)  # (parts, n) partial sums, flat: with one part it is the gradient itself
+        pb = cp.empty(parts * n, dt)
         _fn("ln_bwd_wb", dt)(
             ((n + 31) // 32, parts), (32, 8), (dy, x, mean, rstd, pw, pb, np.int64(rows), np.int64(n), np.int64(chunk))
         )
         if need_w:
-            dw = pw[0] if parts == 1 else pw.sum(axis=0)
+            dw = pw if parts == 1 else pw.reshape(parts, n).sum(axis=0)
         if need_b:
-            db = pb[0] if parts == 1 else pb.sum(axis=0)
+            db = pb if parts == 1 else pb.reshape(parts, n).sum(axis=0)
     return dx, dw, db
 
 
@@ -625,12 +626,14 @@ def softmax_fwd(x, log):
     return y
 
 
-def softmax_bwd(dy, y, log):
+def softmax_bwd(dy, y, log, scale=1.0):
+    """The input gradient of softmax (log=False) or log_softmax over the last axis, times scale (attention's
+    backward folds its score scale in). dy and y contiguous."""
     dx = cupy().empty_like(y)
     n = y.shape[-1]
     if y.size:
         _fn("softmax_bwd", y.dtype, "true" if log else "false")(
-            (y.size // n,), (_row_threads(n),), (dy, y, dx, np.int64(n))
+            (y.size // n,), (_row_threads(n),), (dy, y, dx, np.int64(n), y.dtype.type(scale))
         )
     return dx
 

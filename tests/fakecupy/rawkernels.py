@@ -32,7 +32,7 @@ _SIGS = {
     "ln_bwd_x": "ppppppLi",
     "ln_bwd_wb": "ppppppLLL",
     "softmax_fwd": "ppL",
-    "softmax_bwd": "pppL",
+    "softmax_bwd": "pppLT",
     "safe_softmax": "ppBL",
     "ce_fwd": "pqppIqLL",
     "ce_reduce": "pIpLi",
@@ -146,14 +146,14 @@ class _Kernel:
         s = np.exp(z).sum(1, keepdims=True)
         y[: rows * n] = (z - np.log(s) if self.flag else np.exp(z) / s).reshape(-1)
 
-    def _softmax_bwd(self, grid, dy, y, dx, n):
+    def _softmax_bwd(self, grid, dy, y, dx, n, scale):
         rows = grid[0]
         G, Y = dy[: rows * n].reshape(rows, n), y[: rows * n].reshape(rows, n)
         if self.flag:
             r = G - np.exp(Y) * G.sum(1, keepdims=True)
         else:
             r = Y * (G - (G * Y).sum(1, keepdims=True))
-        dx[: rows * n] = r.reshape(-1)
+        dx[: rows * n] = (self.dtype.type(scale) * r).reshape(-1)
 
     def _safe_softmax(self, grid, x, y, dead, n):
         rows = grid[0]

@@ -136,14 +136,17 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
                 dS = np.matmul(gd, np.swapaxes(vd, -1, -2))
                 if keep is not None:
                     dS *= keep
-                if type(dS) is np.ndarray:
-                    dS -= np.vecdot(dS, P)[..., None]
-                else:  # CuPy has no vecdot
-                    dS -= (dS * P).sum(axis=-1, keepdims=True)
-                dS *= P
-                if want_m:
-                    gm = dS.copy()
-                dS *= dt.type(scale)
+                if not want_m and _fused.usable(dS) and P.flags.c_contiguous and dS.flags.c_contiguous:
+                    dS = _fused.softmax_bwd(dS, P, False, scale)  # the row sums, the product and the scale: one kernel
+                else:
+                    if type(dS) is np.ndarray:
+                        dS -= np.vecdot(dS, P)[..., None]
+                    else:  # CuPy has no vecdot
+                        dS -= (dS * P).sum(axis=-1, keepdims=True)
+                    dS *= P
+                    if want_m:
+                        gm = dS.copy()
+                    dS *= dt.type(scale)
                 if n0:
                     gq = _bmm_into(dS, kd, qd, dt) if same else np.matmul(dS, kd)
                 if n1:

@@ -317,11 +317,11 @@ class NativeLayerNormBackward0(Node):
                 self.needs(1),
                 self.needs(2),
             )
-            shape = self.norm_shape
-            return (
+            shape = tuple(self.norm_shape)
+            return (  # the weight gradients stay unreshaped arrays when they can (.grad then takes them uncopied)
                 None if gx is None else make(gx),
-                None if gw is None else make(gw.reshape(shape)),
-                None if gb is None else make(gb.reshape(shape)),
+                None if gw is None else make(gw if gw.shape == shape else gw.reshape(shape)),
+                None if gb is None else make(gb if gb.shape == shape else gb.reshape(shape)),
             )
         if GRAD.enabled:
 
