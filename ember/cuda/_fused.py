@@ -284,26 +284,49 @@ __global__ void gelu_fwd(const T* __restrict__ x, T* __restrict__ y, T* __restri
     }
 }
 
-// ---- Adam / AdamW, one parameter, torch's single-tensor op order ----
+// ---- Adam / AdamW, torch's single-tensor op order, many parameters in one launch ----
 template<typename T>
-__global__ void adam_step(T* __restrict__ w, const T* __restrict__ grad, T* __restrict__ m, T* __restrict__ v,
-                          T* __restrict__ vmax, long long n, T lr_wd_keep, T wd, T one_minus_beta1, T beta2,
-                          T one_minus_beta2, T bc2_sqrt, T eps, T step_size, int decoupled, int amsgrad) {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        T g = grad[i];
-        T p = w[i];
-        if (decoupled) p = p * lr_wd_keep;
-        else if (wd != (T)0) g = g + wd * p;
-        T mi = m[i];
-        mi = mi + one_minus_beta1 * (g - mi);
-        T vi = v[i] * beta2 + (g * g) * one_minus_beta2;
-        m[i] = mi;
-        v[i] = vi;
-        if (amsgrad) { T vm = vmax[i]; vm = vi > vm ? vi : vm; vmax[i] = vm; vi = vm; }
-        const T denom = sqrt(vi) / bc2_sqrt + eps;
-        w[i] = p - step_size * (mi / denom);
+__device__ __forceinline__ void adam_elem(T* __restrict__ w, const T* __restrict__ grad, T* __restrict__ m,
+                                          T* __restrict__ v, T* __restrict__ vmax, long long i, T lr_wd_keep, T wd,
+                                          T one_minus_beta1, T beta2, T one_minus_beta2, T bc2_sqrt, T eps,
+                                          T step_size, int decoupled, int amsgrad) {
+    T g = grad[i];
+    T p = w[i];
+    if (decoupled) p = p * lr_wd_keep;
+    else if (wd != (T)0) g = g + wd * p;
+    T mi = m[i];
+    mi = mi + one_minus_beta1 * (g - mi);
+    T vi = v[i] * beta2 + (g * g) * one_minus_beta2;
+    m[i] = mi;
+    v[i] = vi;
+    if (amsgrad) { T vm = vmax[i]; vm = vi > vm ? vi : vm; vmax[i] = vm; vi = vm; }
+    const T denom = sqrt(vi) / bc2_sqrt + eps;
+    w[i] = p - step_size * (mi / denom);
+}
+
+// tab: six rows of ntensors int64: the addresses of each parameter, its gradient, exp_avg, exp_avg_sq and
+// max_exp_avg_sq (the parameter's when unused), then the element counts. chunks: (tensor, start) pairs, each
+// `chunk` elements of one tensor (the last may be shorter); a block takes one pair at a time.
+template<typename T>
+__global__ void adam_multi(const long long* __restrict__ tab, const long long* __restrict__ chunks,
+                           long long nchunks, long long ntensors, long long chunk, T lr_wd_keep, T wd,
+                           T one_minus_beta1, T beta2, T one_minus_beta2, T bc2_sqrt, T eps, T step_size,
+                           int decoupled, int amsgrad) {
+    for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
+        const long long t = chunks[2 * c], start = chunks[2 * c + 1];
+        T* w = (T*)tab[t];
+        const T* g = (const T*)tab[ntensors + t];
+        T* m = (T*)tab[2 * ntensors + t];
+        T* v = (T*)tab[3 * ntensors + t];
+        T* vmax = (T*)tab[4 * ntensors + t];
+        const long long n = tab[5 * ntensors + t];
+        const long long end = start + chunk < n ? start + chunk : n;
+        for (long long i = start + threadIdx.x; i < end; i += blockDim.x)
+            adam_elem<T>(w, g, m, v, vmax, i, lr_wd_keep, wd, one_minus_beta1, beta2, one_minus_beta2, bc2_sqrt,
+                         eps, step_size, decoupled, amsgrad);
     }
 }
+
 // ---- batch norm over x as (N, C, L) contiguous: one block per channel c ----
 // mean and biased variance over the N * L values (two passes), invstd = 1 / sqrt(var + eps); with
 // update_mean / update_var the running statistics move by momentum toward the mean and the unbiased variance.
@@ -499,7 +522,7 @@ _NAMES = [
         "ce_reduce",
         "ce_bwd",
         "gelu_fwd",
-        "adam_step",
+        "adam_multi",
         "safe_softmax",
         "bn_stats",
         "bn_apply",
@@ -907,27 +930,49 @@ def col2im(cols, N, C, sp, batch_first):
 
 # -- Adam ------------------------------------------------------------------------------------------------
 
+_ADAM_CHUNK = 4096  # elements per block
+_adam_tables = {}  # (device, addresses and sizes) -> the uploaded table and chunks (the pool reuses addresses)
 
-def adam_step(w, g, m, v, vmax, *, lr, beta1, beta2, eps, wd, decoupled, step):
-    """One Adam/AdamW step of torch's single-tensor algorithm on parameter w in place (m, v, vmax too); g is
-    the gradient already negated under maximize."""
-    dt = w.dtype
+
+def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
+    """One Adam/AdamW step of torch's single-tensor algorithm on every parameter in `items`, in place: a list
+    of (w, g, m, v, vmax or None), all contiguous of one float dtype on the current device, each g the
+    gradient already negated under maximize. One launch for all of them (after a table upload when the set
+    of buffers is new)."""
+    cp = cupy()
+    dt = items[0][0].dtype
     T = dt.type
-    n = w.size
-    if not n:
-        return
+    nt = len(items)
+    amsgrad = items[0][4] is not None
+    rows = [[], [], [], [], [], []]
+    for w, g, m, v, vmax in items:
+        for r, a in zip(rows, (w, g, m, v, w if vmax is None else vmax)):
+            r.append(a.data.ptr)
+        rows[5].append(w.size)
+    key = (cp.cuda.runtime.getDevice(), tuple(x for r in rows for x in r))
+    ent = _adam_tables.get(key)
+    if ent is None:
+        chunks = [(t, s) for t, n in enumerate(rows[5]) for s in range(0, n, _ADAM_CHUNK)]
+        if not chunks:
+            return
+        host = np.array([x for r in rows for x in r] + [x for c in chunks for x in c], np.int64)
+        dev = cp.asarray(host)
+        ent = (dev[: 6 * nt], dev[6 * nt :], len(chunks))
+        if len(_adam_tables) >= 8:
+            _adam_tables.clear()
+        _adam_tables[key] = ent
+    tab, chunks, nchunks = ent
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
-    _fn("adam_step", dt)(
-        (_flat_blocks(n),),
+    _fn("adam_multi", dt)(
+        (min(nchunks, 65535),),
         (256,),
         (
-            w,
-            g,
-            m,
-            v,
-            w if vmax is None else vmax,
-            np.int64(n),
+            tab,
+            chunks,
+            np.int64(nchunks),
+            np.int64(nt),
+            np.int64(_ADAM_CHUNK),
             T(1 - lr * wd),
             T(wd),
             T(1 - beta1),
@@ -937,7 +982,7 @@ def adam_step(w, g, m, v, vmax, *, lr, beta1, beta2, eps, wd, decoupled, step):
             T(eps),
             T(lr / bias_correction1),
             np.int32(bool(decoupled and wd != 0)),
-            np.int32(vmax is not None),
+            np.int32(amsgrad),
         ),
     )
 

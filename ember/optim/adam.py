@@ -58,6 +58,7 @@ class Adam(SingleTensorOptimizer):
             beta1, beta2 = group["betas"]
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
             amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
+            fused = {}  # (device, dtype, step) -> the group's CUDA parameters for one multi-tensor launch
             for p, g, w, state in self._params(group, "Adam"):
                 if len(state) == 0:
                     state["step"] = scalar_state(0.0)  # float64 under a float64 default, as torch
@@ -68,21 +69,10 @@ class Adam(SingleTensorOptimizer):
                 step_t = state["step"]
                 step_t._data += 1
                 if type(lr) is float and _fused.usable(w) and _fusable_adam(w, g, state, amsgrad):
-                    # one kernel for the whole update (grad_of has negated g under maximize)
-                    _fused.adam_step(
-                        w,
-                        g,
-                        state["exp_avg"]._data,
-                        state["exp_avg_sq"]._data,
-                        state["max_exp_avg_sq"]._data if amsgrad else None,
-                        lr=lr,
-                        beta1=beta1,
-                        beta2=beta2,
-                        eps=eps,
-                        wd=wd,
-                        decoupled=decoupled,
-                        step=float(step_t._data),
-                    )
+                    # the fused kernel updates these after the loop (grad_of has negated g under maximize)
+                    vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+                    key = (w.device.id, w.dtype, float(step_t._data))
+                    fused.setdefault(key, []).append((w, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, vmax))
                     bump_all(state, p)
                     continue
                 g = weight_decay(g, w, lr, wd, decoupled)
@@ -115,6 +105,11 @@ class Adam(SingleTensorOptimizer):
                 t *= step_size
                 w -= t
                 bump_all(state, p)
+            for (dev, _, step), items in fused.items():
+                with _fused.cupy().cuda.Device(dev):
+                    _fused.adam_multi(
+                        items, lr=lr, beta1=beta1, beta2=beta2, eps=eps, wd=wd, decoupled=decoupled, step=step
+                    )
 
 
 class AdamW(Adam):

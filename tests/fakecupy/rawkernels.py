@@ -38,7 +38,6 @@ _SIGS = {
     "ce_reduce": "pIpLi",
     "ce_bwd": "ppqpIpLLi",
     "gelu_fwd": "pppLii",
-    "adam_step": "pppppLTTTTTTTTii",
 }
 
 CALLS = collections.Counter()  # kernel base name -> launches
@@ -212,22 +211,6 @@ class _Kernel:
             if want_grad:
                 dg[:n] = cdf + v * np.exp(T(-0.5) * v * v) * T(0.39894228040143267794)
             y[:n] = v * cdf
-
-    def _adam_step(self, grid, w, g, m, v, vmax, n, keep, wd, omb1, b2, omb2, bc2s, eps, step_size, dec, ams):
-        T = self.dtype.type
-        gg = g[:n].copy()
-        p = w[:n].copy()
-        if dec:
-            p = p * T(keep)
-        elif wd != 0:
-            gg = gg + T(wd) * p
-        mi = m[:n] + T(omb1) * (gg - m[:n])
-        vi = v[:n] * T(b2) + (gg * gg) * T(omb2)
-        m[:n], v[:n] = mi, vi
-        if ams:
-            vmax[:n] = np.maximum(vmax[:n], vi)
-            vi = vmax[:n]
-        w[:n] = p - T(step_size) * (mi / (np.sqrt(vi) / T(bc2s) + T(eps)))
 
 
 def _agree(name, k, c, ref):
