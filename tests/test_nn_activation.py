@@ -370,3 +370,17 @@ def test_functional_sigmoid_tanh():
     np.testing.assert_allclose(to_np(EF.sigmoid(ember.tensor(a))), to_np(torch.sigmoid(torch.tensor(a))), rtol=1e-6)
     np.testing.assert_allclose(to_np(EF.tanh(ember.tensor(a))), to_np(torch.tanh(torch.tensor(a))), rtol=1e-6)
     np.testing.assert_allclose(to_np(EF.softsign(ember.tensor(a))), to_np(TF.softsign(torch.tensor(a))), rtol=1e-6)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_relu_backward_is_threshold_backward(create_graph, dt):
+    """0 where the output is <= 0 even for an inf or NaN gradient there; a NaN output passes the gradient."""
+    x = np.array([np.nan, -1.0, 2.0, 0.0, -3.0, 5.0], dt)
+    g = np.array([3.0, np.nan, 1.0, np.inf, -np.inf, np.nan], dt)
+    res = []
+    for lib in (torch, ember):
+        t = lib.tensor(x, requires_grad=True)
+        (gx,) = lib.autograd.grad(lib.relu(t), t, lib.tensor(g), create_graph=create_graph)
+        res.append(gx.detach().numpy())
+    np.testing.assert_array_equal(res[1], res[0])

@@ -130,10 +130,11 @@ class _PointwiseBackward(Node):
     and/or `grad(g, s, *args)` on tensors (differentiable); `s` is the saved input (or output)."""
 
     np_grad = None
+    xp_grad = False  # np_grad uses only what NumPy and CuPy share, so it serves CuPy arrays too
 
     def backward(self, g):
         (s,) = self.saved
-        if self.np_grad is not None and not GRAD.enabled and type(g._data) is np.ndarray:
+        if self.np_grad is not None and not GRAD.enabled and (self.xp_grad or type(g._data) is np.ndarray):
             return make(_compute2(self.np_grad, g._data, s._data, *self.args))
         return self.grad(g, s, *self.args)
 
@@ -336,13 +337,17 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
 
 
 class ReluBackward0(_PointwiseBackward):
+    # torch's threshold_backward: 0 where the output is <= 0, whatever the gradient (an inf or NaN there gives
+    # 0, not NaN), the gradient elsewhere (a NaN output passes it)
+    xp_grad = True
+
     @staticmethod
     def np_grad(g, r):
-        return g * (r > 0)
+        return np.where(r <= 0, g.dtype.type(0), g)
 
     @staticmethod
     def grad(g, r):
-        return _link(g * _mask(r > 0, g), r)
+        return _link(O.where(r <= 0, 0.0, g), r)
 
 
 def _relu_np(x):
