@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 
+from . import _philox
 from ._device import as_device
 
 __all__ = ["Generator", "default_generator", "DEFAULT_SEED"]
@@ -53,7 +54,13 @@ def _check_seed(seed):
 
 
 class Generator:
-    """Matches `torch.Generator`."""
+    """Matches `torch.Generator`. A CUDA device gives a CudaGenerator (a Philox stream, as torch's CUDA
+    generators are)."""
+
+    def __new__(cls, device="cpu"):
+        if cls is Generator and as_device(device).type == "cuda":
+            return object.__new__(CudaGenerator)
+        return object.__new__(cls)
 
     def __init__(self, device="cpu"):
         self.device = as_device(device)
@@ -306,6 +313,119 @@ class Generator:
         for r in range(rows):
             out[r] = np.searchsorted(cdf[r], u[r], side="right")
         return np.minimum(out, k - 1)
+
+
+class CudaGenerator(Generator):
+    """A CUDA device's generator: a Philox4x32-10 stream (ember/_philox.py) whose state is a seed and an offset,
+    16 bytes as torch's CUDA generator state. Every sampler of Generator works from its words on the host; the
+    samplers the GPU draws itself (uniform, normal, bernoulli: ember/cuda/_fused.py) take the same words at the
+    same offsets, so a draw gives the same numbers on either side. The numbers differ from torch's CUDA numbers
+    for the same seed (torch's kernels lay the words out by their launch shape)."""
+
+    def __init__(self, device="cuda"):
+        self.device = as_device(device)
+        self.manual_seed(DEFAULT_SEED)
+
+    def manual_seed(self, seed):
+        self._seed = _check_seed(seed)
+        self._offset = 0
+        return self
+
+    def seed(self):
+        s = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(s)
+        return s
+
+    def _state_bytes(self):
+        return np.array([self._seed, self._offset], np.uint64).view(np.uint8).copy()
+
+    def set_state(self, new_state):
+        from ._tensor import Tensor  # noqa: PLC0415
+
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype.name != "uint8":
+            raise RuntimeError(f"expected a torch.ByteTensor, but got {new_state.dtype._tname.replace('Tensor', '')}")
+        a = np.ascontiguousarray(new_state.__array__())
+        if a.size not in (16, 8):  # torch also takes a seed alone (the offset then 0)
+            raise RuntimeError("RNG state is wrong size")
+        v = np.frombuffer(a.tobytes() + bytes(16 - a.size), np.uint64)
+        self._seed, self._offset = int(v[0]), int(v[1])
+        return self
+
+    def clone_state(self):
+        g = CudaGenerator(self.device)
+        g._seed, g._offset = self._seed, self._offset
+        return g
+
+    def advance(self, n):
+        """The offset at which a draw of n words starts; the state moves past them."""
+        start = self._offset
+        self._offset = (start + n) & _U64
+        return start
+
+    def random_u32(self, n):
+        return _philox.words(self._seed, self.advance(n), n) if n else np.empty(0, np.uint64)
+
+    def uniform(self, shape, npdt, low=0.0, high=1.0):
+        """u * (high - low) + low in double (two roundings), as the device kernel computes it."""
+        x = self._unit(math.prod(shape), npdt)
+        if npdt == np.float64:
+            lo, span = float(low), float(high) - float(low)
+        else:
+            lo = float(np.float32(low))
+            span = float(np.float32(float(np.float32(high)) - lo))
+        out = (x * span + lo).astype(npdt)
+        if npdt != np.float32 and npdt != np.float64:  # a half/bfloat16 sample rounded up to `high` becomes `low`
+            out[out == np.array(high).astype(npdt)] = np.array(low).astype(npdt)
+        return out.reshape(shape)
+
+    def _normal_serial(self, n):
+        return self._box_muller(n, _F64)
+
+    def _box_muller(self, n, npdt):
+        """Normals in pairs from pairs of uniforms (the device kernel's layout): cos and sin of one angle."""
+        pairs = (n + 1) // 2
+        u = self._unit(2 * pairs, npdt).reshape(pairs, 2)
+        r = np.sqrt(-2.0 * np.log1p(-u[:, 0]))
+        theta = _TWO_PI * u[:, 1]
+        return np.stack((r * np.cos(theta), r * np.sin(theta)), axis=1).reshape(-1)[:n]
+
+    def normal(self, shape, npdt, mean=0.0, std=1.0):
+        z = self._box_muller(math.prod(shape), npdt)
+        return (z * float(std) + float(mean)).astype(npdt).reshape(shape)
+
+    def poisson(self, rates, npdt):
+        seed = self.random_u32(4)
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(w) for w in seed])))
+        return rng.poisson(rates.astype(np.float64)).astype(npdt)
+
+    # -- draws on the device (None where the GPU path does not apply: the caller then samples on the host) --
+    def device_sample(self, kind, shape, npdt, device, **kw):
+        """A CuPy array of samples drawn on `device` for kind "uniform" (low, high), "normal" (mean, std) or
+        "bernoulli" (p, scale), or None."""
+        from .cuda import _fused  # noqa: PLC0415
+
+        npdt = np.dtype(npdt)
+        if npdt != _F32 and npdt != _F64 or not _fused.ENABLED:
+            return None
+        cp = _fused.cupy()
+        if not isinstance(getattr(cp, "RawModule", None), type):
+            return None
+        n = math.prod(shape)
+        start = self.advance(_fused.rng_words(kind, n, npdt))
+        with cp.cuda.Device(cp.cuda.runtime.getDevice() if device.index is None else device.index):
+            if kind == "uniform":
+                low, high = kw.get("low", 0.0), kw.get("high", 1.0)
+                if npdt == _F64:
+                    lo, span = float(low), float(high) - float(low)
+                else:
+                    lo = float(np.float32(low))
+                    span = float(np.float32(float(np.float32(high)) - lo))
+                return _fused.rng_uniform(shape, npdt, self._seed, start, lo, span)
+            if kind == "normal":
+                return _fused.rng_normal(shape, npdt, self._seed, start, float(kw["mean"]), float(kw["std"]))
+            return _fused.rng_bernoulli(shape, npdt, self._seed, start, float(kw["p"]), kw["scale"], True)
 
 
 # -- PyTorch's 16-wide Box-Muller blocks -----------------------------------------------------

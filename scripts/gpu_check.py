@@ -593,6 +593,35 @@ def phase_fused(deadline):
                     record(P, True)
                 except Exception as e:  # noqa: BLE001
                     record(P, False, f"{name} {kw} {dt.__name__}", e)
+        # random numbers: the GPU's draws equal the same draws made on the host side of the CUDA generator
+        for dt in (ember.float32, ember.float64):
+            launched.clear()
+            try:
+
+                def draws(dt=dt):
+                    ember.cuda.manual_seed(5)
+                    return [
+                        ember.rand(100001, device="cuda", dtype=dt),
+                        ember.randn(3, 33333, device="cuda", dtype=dt),
+                        ember.empty(99999, device="cuda", dtype=dt).bernoulli_(0.3),
+                        ember.empty(1700, 3, device="cuda", dtype=dt).uniform_(-2.0, 5.0),
+                        ember.nn.functional.dropout(ember.ones(400, 500, device="cuda", dtype=dt), 0.3),
+                    ]
+
+                dev = draws()
+                assert launched.get("rng_uniform") == 2 and launched.get("rng_bernoulli") == 2, launched
+                with _fused.disabled():
+                    host = draws()
+                for i, (d, h) in enumerate(zip(dev, host)):
+                    if i == 1:
+                        np.testing.assert_allclose(d.cpu().numpy(), h.cpu().numpy(), rtol=1e-5, atol=1e-6)
+                    else:
+                        np.testing.assert_array_equal(d.cpu().numpy(), h.cpu().numpy(), err_msg=f"draw {i}")
+                z = dev[1].cpu().numpy().astype(np.float64)
+                assert abs(z.mean()) < 0.02 and abs(z.std() - 1) < 0.02, (z.mean(), z.std())
+                record(P, True)
+            except Exception as e:  # noqa: BLE001
+                record(P, False, f"rng device vs host {dt}", e)
         # the bad-target error goes through the kernel's flag
         try:
             EF.cross_entropy(ember.randn(4, 3, device="cuda"), ember.tensor([0, 5, 1, 7], device="cuda"))

@@ -30,8 +30,19 @@ __all__ = [
 ]
 
 
-def _gen(generator):
-    return default_generator if generator is None else generator
+def _gen(generator, device=None):
+    """The generator a draw for `device` uses: the one given (of the device's type, as torch checks), else the
+    default generator of the device (a CUDA device's own Philox generator, the CPU's default otherwise)."""
+    dev = as_device(device)
+    if generator is not None:
+        if generator.device.type != dev.type:
+            raise RuntimeError(f"Expected a '{dev.type}' device type for generator but found '{generator.device.type}'")
+        return generator
+    if dev.type == "cuda":
+        from ..cuda.random import generator_for  # noqa: PLC0415 - ember.cuda imports the ops
+
+        return generator_for(dev)
+    return default_generator
 
 
 def _not_implemented(kernel, dt):
@@ -128,9 +139,14 @@ def _finish(arr, device, requires_grad, out=None, opname="op"):
     return t
 
 
-def _float_sample(gen, shape, dt, kind, kernel, **kw):
-    """Samples of a float or complex dtype; complex draws interleaved (real, imag) pairs."""
+def _float_sample(gen, shape, dt, kind, kernel, device=None, **kw):
+    """Samples of a float or complex dtype; complex draws interleaved (real, imag) pairs. A CUDA generator
+    draws float32/float64 samples on the GPU (the same numbers its host side would give)."""
     if dt._cat == D._FLOAT:
+        if device is not None and device.type == "cuda" and hasattr(gen, "device_sample"):
+            r = gen.device_sample(kind, shape, dt.np, device, **kw)
+            if r is not None:
+                return r
         return getattr(gen, kind)(shape, dt.np, **kw)
     if dt._cat == D._COMPLEX:
         real = dt.to_real().np
@@ -163,7 +179,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     """Matches `torch.rand`."""
     shape = _size_arg(size, "rand")
     dt = dtype or D.get_default_dtype()
-    arr = _float_sample(_gen(generator), shape, dt, "uniform", "check_uniform_bounds")
+    dev = as_device(device)
+    arr = _float_sample(_gen(generator, dev), shape, dt, "uniform", "check_uniform_bounds", dev)
     return _finish(arr, device, requires_grad, out, "rand")
 
 
@@ -171,7 +188,8 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """Matches `torch.randn`."""
     shape = _size_arg(size, "randn")
     dt = dtype or D.get_default_dtype()
-    arr = _float_sample(_gen(generator), shape, dt, "normal", "normal_kernel_cpu")
+    dev = as_device(device)
+    arr = _float_sample(_gen(generator, dev), shape, dt, "normal", "normal_kernel_cpu", dev, mean=0.0, std=1.0)
     return _finish(arr, device, requires_grad, out, "randn")
 
 
@@ -247,7 +265,7 @@ def randint(
     shape = _sizes(tuple(size) if isinstance(size, (tuple, list)) else (size,), "randint")
     dt = dtype or D.int64
     _check_from_to(low, high, dt)
-    arr = _gen(generator).randint(shape, low, high, dt.np)
+    arr = _gen(generator, device).randint(shape, low, high, dt.np)
     return _finish(arr, device, requires_grad, out, "randint")
 
 
@@ -262,22 +280,26 @@ def randperm(
     if dt._cat <= D._INT and dt is not D.int64 and n > 0:
         if dt is D.bool or n - 1 > int(np.iinfo(dt.np).max):
             raise RuntimeError(f"n is too large for result tensor type: '{dt._tname.replace('Tensor', '')}'")
-    arr = _gen(generator).permutation(n).astype(dt.np)
+    arr = _gen(generator, device).permutation(n).astype(dt.np)
     return _finish(arr, device, requires_grad, out, "randperm")
 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.rand_like`."""
     dt = dtype or input.dtype
-    arr = _float_sample(_gen(generator), input._data.shape, dt, "uniform", "check_uniform_bounds")
-    return _finish(arr, input.device if device is None else device, requires_grad)
+    dev = input.device if device is None else as_device(device)
+    arr = _float_sample(_gen(generator, dev), input._data.shape, dt, "uniform", "check_uniform_bounds", dev)
+    return _finish(arr, dev, requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
     """Matches `torch.randn_like`."""
     dt = dtype or input.dtype
-    arr = _float_sample(_gen(generator), input._data.shape, dt, "normal", "normal_kernel_cpu")
-    return _finish(arr, input.device if device is None else device, requires_grad)
+    dev = input.device if device is None else as_device(device)
+    arr = _float_sample(
+        _gen(generator, dev), input._data.shape, dt, "normal", "normal_kernel_cpu", dev, mean=0.0, std=1.0
+    )
+    return _finish(arr, dev, requires_grad)
 
 
 def randint_like(
@@ -298,8 +320,9 @@ def randint_like(
     low, high = _as_int(low, "randint_like", "low"), _as_int(high, "randint_like", "high")
     dt = dtype or input.dtype
     _check_from_to(low, high, dt)
-    arr = _gen(generator).randint(input._data.shape, low, high, dt.np)
-    return _finish(arr, input.device if device is None else device, requires_grad)
+    dev = input.device if device is None else as_device(device)
+    arr = _gen(generator, dev).randint(input._data.shape, low, high, dt.np)
+    return _finish(arr, dev, requires_grad)
 
 
 # -- normal ----------------------------------------------------------------------------------
@@ -333,8 +356,8 @@ def normal(
     requires_grad=False,
 ):
     """Matches `torch.normal`: (Tensor, Tensor), (Tensor, float), (float, Tensor), (float, float, size)."""
-    gen = _gen(generator)
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    gen = _gen(generator, (mean if mt else std).device if mt or st else device)
     if not mt and not st:
         if size is None:
             raise TypeError(
@@ -345,8 +368,9 @@ def normal(
         _check_std_scalar(std)
         shape = _size_arg((size,), "normal")
         dt = dtype or D.get_default_dtype()
-        arr = _float_sample(gen, shape, dt, "normal", "normal_kernel_cpu", mean=mean, std=std)
-        return _finish(arr, device, requires_grad, out, "normal")
+        dev = as_device(device)
+        arr = _float_sample(gen, shape, dt, "normal", "normal_kernel_cpu", dev, mean=mean, std=std)
+        return _finish(arr, dev, requires_grad, out, "normal")
     if mt and st:
         dt = mean.dtype  # torch: the output takes mean's dtype
         _check_float_tensor(mean, "normal_kernel_cpu")
@@ -396,7 +420,7 @@ def _host(a):
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Matches `torch.bernoulli(input)` (probabilities in input) and `torch.bernoulli(input, p)`."""
-    gen = _gen(generator)
+    gen = _gen(generator, input.device)
     dt = input.dtype
     if p is not None:
         _check_p(p)
@@ -427,7 +451,7 @@ def _check_p(p):
 
 
 def _bernoulli_(self, p=0.5, *, generator=None):
-    gen = _gen(generator)
+    gen = _gen(generator, self.device)
     dt = self.dtype
     if dt._cat == D._COMPLEX:
         _not_implemented("bernoulli_scalar_cpu_", dt)
@@ -444,8 +468,23 @@ def _bernoulli_(self, p=0.5, *, generator=None):
         arr = gen.bernoulli(pa, dt.np)
         return _write(self, _like_device(self, arr), BernoulliBackward1, "bernoulli_", (p,))
     _check_p(p)
-    arr = gen.bernoulli(np.full(self._data.shape, p, np.float64), dt.np)
+    arr = None
+    if self.device.type == "cuda" and hasattr(gen, "device_sample"):
+        arr = gen.device_sample("bernoulli", self._data.shape, dt.np, self.device, p=float(p), scale=1.0)
+    if arr is None:
+        arr = gen.bernoulli(np.full(self._data.shape, p, np.float64), dt.np)
     return _write(self, _like_device(self, arr), BernoulliBackward2, "bernoulli_")
+
+
+def _scaled_bernoulli_cuda(shape, dtype, device, p, scale):
+    """A CUDA tensor of `scale` where a draw of bernoulli(p) is 1, else 0, drawn in one kernel as
+    `empty(...).bernoulli_(p).mul_(scale)` would draw it (dropout's mask); None off the GPU path."""
+    dev = as_device(device)
+    gen = _gen(None, dev)
+    if dev.type != "cuda" or not hasattr(gen, "device_sample"):
+        return None
+    arr = gen.device_sample("bernoulli", tuple(shape), dtype.np, dev, p=float(p), scale=scale)
+    return None if arr is None else make(arr)
 
 
 def _bernoulli_method(self, p=None, *, generator=None):
@@ -471,7 +510,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if (p.sum(axis=1) <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    idx = _gen(generator).multinomial(p, num_samples, replacement)
+    idx = _gen(generator, input.device).multinomial(p, num_samples, replacement)
     if nd == 1:
         idx = idx.reshape(num_samples)
     return _finish(idx, input.device, False, out, "multinomial")
@@ -485,7 +524,7 @@ def poisson(input, generator=None):
     rates = _host(input._data)
     if (rates < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    arr = _gen(generator).poisson(rates.astype(np.float64), dt.np)
+    arr = _gen(generator, input.device).poisson(rates.astype(np.float64), dt.np)
     res = _finish(arr, input.device, False)
     if GRAD.enabled and input._requires_grad:
         attach(res, PoissonBackward0(), (input,))
@@ -514,14 +553,16 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
         raise RuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={_num_str(from_)} > to={_num_str(to)}"
         )
-    arr = _float_sample(_gen(generator), self._data.shape, dt, "uniform", "check_uniform_bounds", low=from_, high=to)
+    gen = _gen(generator, self.device)
+    arr = _float_sample(gen, self._data.shape, dt, "uniform", "check_uniform_bounds", self.device, low=from_, high=to)
     return _write(self, _like_device(self, arr), UniformBackward0, "uniform_")
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     dt = _float_only(self, "normal_kernel_cpu")
     _check_std_scalar(std)
-    arr = _float_sample(_gen(generator), self._data.shape, dt, "normal", "normal_kernel_cpu", mean=mean, std=std)
+    gen = _gen(generator, self.device)
+    arr = _float_sample(gen, self._data.shape, dt, "normal", "normal_kernel_cpu", self.device, mean=mean, std=std)
     return _write(self, _like_device(self, arr), NormalBackward0, "normal_")
 
 
@@ -534,7 +575,7 @@ def _random_(self, *args, generator=None, **kw):
         args.insert(0, kw.pop("from"))
     if "to" in kw:
         args.append(kw.pop("to"))
-    gen = _gen(generator)
+    gen = _gen(generator, self.device)
     if not args:
         arr = gen.random_full(self._data.shape, dt.np)
         node = RandomBackward2
@@ -560,7 +601,7 @@ def _exponential_(self, lambd=1.0, *, generator=None):
         )
     if not lambd > 0.0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_num_str(lambd)}")
-    arr = _gen(generator).exponential(self._data.shape, dt.np, lambd)
+    arr = _gen(generator, self.device).exponential(self._data.shape, dt.np, lambd)
     return _write(self, _like_device(self, arr), ExponentialBackward0, "exponential_")
 
 
@@ -570,7 +611,7 @@ def _geometric_(self, p, *, generator=None):
         _not_implemented("geometric_cpu", dt)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_num_str(p)}")
-    arr = _gen(generator).geometric(self._data.shape, dt.np, p)
+    arr = _gen(generator, self.device).geometric(self._data.shape, dt.np, p)
     return _write(self, _like_device(self, arr), GeometricBackward0, "geometric_")
 
 
@@ -584,7 +625,7 @@ def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         )
     if not sigma > 0.0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_num_str(sigma)}")
-    arr = _gen(generator).cauchy(self._data.shape, dt.np, median, sigma)
+    arr = _gen(generator, self.device).cauchy(self._data.shape, dt.np, median, sigma)
     return _write(self, _like_device(self, arr), CauchyBackward0, "cauchy_")
 
 
@@ -592,7 +633,7 @@ def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     dt = _float_only(self, "log_normal_cpu")
     if not std > 0.0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_num_str(std)}")
-    arr = _gen(generator).log_normal(self._data.shape, dt.np, mean, std)
+    arr = _gen(generator, self.device).log_normal(self._data.shape, dt.np, mean, std)
     return _write(self, _like_device(self, arr), LogNormalBackward0, "log_normal_")
 
 

@@ -509,6 +509,79 @@ __global__ void col2im2d(const T* __restrict__ cols, T* __restrict__ x, long lon
         x[i] = s;
     }
 }
+// ---- random numbers: word j of the Philox4x32-10 stream of `seed` (ember/_philox.py draws the same words) ----
+__device__ __forceinline__ unsigned int philox_word(unsigned long long seed, unsigned long long j) {
+    const unsigned long long blk = j >> 2;
+    unsigned int c0 = (unsigned int)blk, c1 = (unsigned int)(blk >> 32), c2 = 0u, c3 = 0u;
+    unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        if (r) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
+        const unsigned long long p0 = 0xD2511F53ull * c0, p1 = 0xCD9E8D57ull * c2;
+        const unsigned int n0 = (unsigned int)(p1 >> 32) ^ c1 ^ k0, n2 = (unsigned int)(p0 >> 32) ^ c3 ^ k1;
+        c1 = (unsigned int)p1;
+        c3 = (unsigned int)p0;
+        c0 = n0;
+        c2 = n2;
+    }
+    const unsigned int lane = (unsigned int)(j & 3);
+    return lane == 0 ? c0 : (lane == 1 ? c1 : (lane == 2 ? c2 : c3));
+}
+
+// A uniform [0, 1) double from the low 24 bits of word j (float samples), or from the low 53 bits of the
+// 64-bit value word j (high) : word j + 1 (double samples), as the generator's host side makes them.
+__device__ __forceinline__ double unit24(unsigned long long seed, unsigned long long j) {
+    return (double)(philox_word(seed, j) & 0xFFFFFFu) * 5.9604644775390625e-08;
+}
+__device__ __forceinline__ double unit53(unsigned long long seed, unsigned long long j) {
+    const unsigned long long w = ((unsigned long long)philox_word(seed, j) << 32) | philox_word(seed, j + 1);
+    return (double)(w & 0x1FFFFFFFFFFFFFull) * 1.1102230246251565e-16;
+}
+
+// out[i] = u * span + low in double (two roundings, as on the host), u from words offset + i (float) or
+// offset + 2i, offset + 2i + 1 (double).
+template<typename T>
+__global__ void rng_uniform(T* __restrict__ out, long long n, unsigned long long seed, unsigned long long offset,
+                            double low, double span) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const double u = sizeof(T) == 8 ? unit53(seed, offset + 2 * (unsigned long long)i)
+                                        : unit24(seed, offset + (unsigned long long)i);
+        out[i] = (T)__dadd_rn(__dmul_rn(u, span), low);
+    }
+}
+
+// Box-Muller in pairs: pair k takes u1, u2 (words 2k, 2k + 1 for float, 4k .. 4k + 3 for double) and gives
+// out[2k] = r cos(2 pi u2) * std + mean, out[2k + 1] = r sin(2 pi u2) * std + mean, r = sqrt(-2 log(1 - u1)).
+template<typename T>
+__global__ void rng_normal(T* __restrict__ out, long long n, unsigned long long seed, unsigned long long offset,
+                           double mean, double std) {
+    const long long pairs = (n + 1) / 2;
+    for (long long k = (long long)blockIdx.x * blockDim.x + threadIdx.x; k < pairs; k += (long long)gridDim.x * blockDim.x) {
+        const unsigned long long j = (unsigned long long)k;
+        double u1, u2;
+        if (sizeof(T) == 8) {
+            u1 = unit53(seed, offset + 4 * j);
+            u2 = unit53(seed, offset + 4 * j + 2);
+        } else {
+            u1 = unit24(seed, offset + 2 * j);
+            u2 = unit24(seed, offset + 2 * j + 1);
+        }
+        const double r = sqrt(-2.0 * log1p(-u1));
+        const double theta = 6.283185307179586 * u2;
+        out[2 * k] = (T)__dadd_rn(__dmul_rn(__dmul_rn(r, cos(theta)), std), mean);
+        if (2 * k + 1 < n) out[2 * k + 1] = (T)__dadd_rn(__dmul_rn(__dmul_rn(r, sin(theta)), std), mean);
+    }
+}
+
+// out[i] = scale where u < p, else 0; u from 53 bits (wide, two words each) or 24 bits (one word).
+template<typename T>
+__global__ void rng_bernoulli(T* __restrict__ out, long long n, unsigned long long seed, unsigned long long offset,
+                              double p, T scale, int wide) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const double u = wide ? unit53(seed, offset + 2 * (unsigned long long)i)
+                              : unit24(seed, offset + (unsigned long long)i);
+        out[i] = u < p ? scale : (T)0;
+    }
+}
 """
 
 _NAMES = [
@@ -532,6 +605,9 @@ _NAMES = [
         "maxpool2d_bwd",
         "im2col2d",
         "col2im2d",
+        "rng_uniform",
+        "rng_normal",
+        "rng_bernoulli",
     )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
@@ -926,6 +1002,58 @@ def col2im(cols, N, C, sp, batch_first):
             (_flat_blocks(x.size),), (256,), (cols, x, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
         )
     return x
+
+
+# -- random numbers (the CUDA generator's stream: ember/_philox.py) --------------------------------------
+
+
+def rng_words(kind, n, dtype):
+    """How many words of the stream a draw of n samples takes (the generator's offset moves by this)."""
+    wide = np.dtype(dtype) == _F64
+    if kind == "normal":
+        return (4 if wide else 2) * ((n + 1) // 2)
+    return 2 * n if wide or kind == "bernoulli" else n  # bernoulli compares 53-bit uniforms with p
+
+
+def rng_uniform(shape, dtype, seed, offset, low, span):
+    out = cupy().empty(shape, dtype)
+    if out.size:
+        _fn("rng_uniform", out.dtype)(
+            (_flat_blocks(out.size),),
+            (256,),
+            (out, np.int64(out.size), np.uint64(seed), np.uint64(offset), np.float64(low), np.float64(span)),
+        )
+    return out
+
+
+def rng_normal(shape, dtype, seed, offset, mean, std):
+    out = cupy().empty(shape, dtype)
+    if out.size:
+        _fn("rng_normal", out.dtype)(
+            (_flat_blocks((out.size + 1) // 2),),
+            (256,),
+            (out, np.int64(out.size), np.uint64(seed), np.uint64(offset), np.float64(mean), np.float64(std)),
+        )
+    return out
+
+
+def rng_bernoulli(shape, dtype, seed, offset, p, scale, wide):
+    out = cupy().empty(shape, dtype)
+    if out.size:
+        _fn("rng_bernoulli", out.dtype)(
+            (_flat_blocks(out.size),),
+            (256,),
+            (
+                out,
+                np.int64(out.size),
+                np.uint64(seed),
+                np.uint64(offset),
+                np.float64(p),
+                out.dtype.type(scale),
+                np.int32(wide),
+            ),
+        )
+    return out
 
 
 # -- Adam ------------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ One ember Generator per GPU, created when ember.cuda initialises (`default_gener
 setting states before that (or on a machine without a GPU) are queued, as torch queues them, so they
 are quiet no-ops without CUDA; reading a state or the initial seed needs the GPU and raises.
 
-The generators are ember's MT19937 generators, not torch's Philox: the state tensors have the CPU
-generator's 5056-byte layout, not torch's 16-byte CUDA one, and the numbers differ from torch's CUDA
-numbers for the same seed.
+The generators are Philox4x32-10 streams (ember._generator.CudaGenerator, ember/_philox.py), as torch's
+CUDA generators are: the state is torch's 16 bytes (seed, offset), random ops on CUDA tensors draw from
+their device's generator, and uniform, normal and bernoulli samples (with dropout's masks) are drawn by a
+kernel on the GPU, the other distributions on the host from the same stream. The numbers differ from
+torch's CUDA numbers for the same seed (torch lays the stream out by its kernels' launch shapes).
 """
 
 import os

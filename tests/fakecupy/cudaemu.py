@@ -198,6 +198,7 @@ template<> const char* code<double>() { return "d"; }
 template<> const char* code<int>() { return "i"; }
 template<> const char* code<long long>() { return "q"; }
 template<> const char* code<unsigned char>() { return "B"; }
+template<> const char* code<unsigned long long>() { return "Q"; }
 template<> const char* code<float*>() { return "*f"; }
 template<> const char* code<double*>() { return "*d"; }
 template<> const char* code<int*>() { return "*i"; }
@@ -249,6 +250,9 @@ inline float rsqrtf(float v) { return 1.0f / std::sqrt(v); }
 inline double rsqrt(double v) { return 1.0 / std::sqrt(v); }
 inline float rsqrt(float v) { return 1.0f / std::sqrt(v); }
 inline float __expf(float v) { return std::exp(v); }
+// round-to-nearest double arithmetic that the CUDA compiler does not fuse (the host compiler here never does)
+inline double __dmul_rn(double a, double b) { return a * b; }
+inline double __dadd_rn(double a, double b) { return a + b; }
 inline float __logf(float v) { return std::log(v); }
 // CUDA's min/max overloads for the built-in types
 #define EMU_MINMAX(T) inline T min(T a, T b) { return b < a ? b : a; } inline T max(T a, T b) { return a < b ? b : a; }
@@ -335,7 +339,7 @@ def build(source, names):
 
 
 # signature letters -> NumPy dtype of the argument (arrays for "*x")
-_CODES = {"f": np.float32, "d": np.float64, "i": np.int32, "q": np.int64, "B": np.uint8}
+_CODES = {"f": np.float32, "d": np.float64, "i": np.int32, "q": np.int64, "B": np.uint8, "Q": np.uint64}
 _GUARD = 64  # bytes of guard on each side of every array
 
 

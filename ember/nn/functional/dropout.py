@@ -4,6 +4,8 @@ import warnings
 
 import ember
 
+from ..._ops.random import _scaled_bernoulli_cuda
+
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 _ALPHA = 1.7580993408473766
@@ -24,9 +26,15 @@ def _impl(input, p, train, feature, alpha, inplace):
         if input.dim() < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2)
-        noise = ember.empty(shape, dtype=input.dtype, device=input.device)
     else:
-        noise = ember.empty_like(input)
+        shape = tuple(input.shape)
+    if not alpha and input.is_cuda and input.dtype.is_floating_point:
+        # mask and scale in one kernel: the numbers of bernoulli_(1 - p) then div_(1 - p)
+        dt = input.dtype.np
+        noise = _scaled_bernoulli_cuda(shape, input.dtype, input.device, 1 - p, dt.type(1) / dt.type(1 - p))
+        if noise is not None:
+            return input.mul_(noise) if inplace else input * noise
+    noise = ember.empty(shape, dtype=input.dtype, device=input.device)
     with ember.no_grad():
         noise.bernoulli_(1 - p)
         if alpha:
