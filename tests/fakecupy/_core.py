@@ -396,6 +396,8 @@ def _method(name, view=False):
         kw = {k: unwrap(v, seen) for k, v in kwargs.items()}
         r = _quiet(getattr(self._a, name), a, kw)
         if view:
+            if COUNTS is not None and isinstance(r, _NP) and r.size and not np.may_share_memory(r, self._a):
+                count("copy:" + name)  # a "view" method that had to copy (CuPy's reshape copies silently too)
             return wrap(r, seen, base=self)
         if COUNTS is not None:
             count("method:" + name)

@@ -102,10 +102,25 @@ def _like_layout(t, shape, dt):
     return empty(shape, dt)
 
 
-def _bmm_into(a, b, like, dt):
-    """a @ b written straight into an array laid out like `like` (see _like_layout)."""
+def _dense_like(t, shape, dt):
+    """An empty array of `shape` (t's shape) with t's stride order, as torch's empty_like gives a gradient: the
+    input's views then reshape its gradient without copies. Contiguous when t is not dense (broadcast)."""
+    empty = np.empty if type(t) is np.ndarray else xp_of(t).empty
+    if tuple(t.shape) != tuple(shape) or 0 in t.strides or t.flags.c_contiguous:
+        return empty(shape, dt)
+    order = sorted(range(t.ndim), key=lambda i: -t.strides[i])
+    base = empty(tuple(shape[i] for i in order), dt)
+    inv = [0] * t.ndim
+    for k, i in enumerate(order):
+        inv[i] = k
+    return base.transpose(inv)
+
+
+def _bmm_into(a, b, like, dt, grad=False):
+    """a @ b written straight into an array laid out like `like` (see _like_layout; a gradient takes like's
+    exact stride order)."""
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    out = _like_layout(like, shape, dt)
+    out = _dense_like(like, shape, dt) if grad else _like_layout(like, shape, dt)
     np.matmul(a, b, out=out)
     return out
 
@@ -127,7 +142,11 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
             gv = gq = gk = gm = None
             if self.needs(2):
                 Pd = P if keep is None else P * keep
-                gv = _bmm_into(np.swapaxes(Pd, -1, -2), gd, vd, dt) if same else np.matmul(np.swapaxes(Pd, -1, -2), gd)
+                gv = (
+                    _bmm_into(np.swapaxes(Pd, -1, -2), gd, vd, dt, True)
+                    if same
+                    else np.matmul(np.swapaxes(Pd, -1, -2), gd)
+                )
                 Pd = None
             n0, n1 = self.needs(0), self.needs(1)
             want_m = n_in > 3 and self.needs(3)
@@ -148,10 +167,10 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
                         gm = dS.copy()
                     dS *= dt.type(scale)
                 if n0:
-                    gq = _bmm_into(dS, kd, qd, dt) if same else np.matmul(dS, kd)
+                    gq = _bmm_into(dS, kd, qd, dt, True) if same else np.matmul(dS, kd)
                 if n1:
                     gk = (
-                        _bmm_into(np.swapaxes(dS, -1, -2), qd, kd, dt)
+                        _bmm_into(np.swapaxes(dS, -1, -2), qd, kd, dt, True)
                         if same
                         else np.matmul(np.swapaxes(dS, -1, -2), qd)
                     )
