@@ -394,7 +394,12 @@ def _in_projection_packed(q, k, v, w, b=None):
     E = q.size(-1)
     if k is v:
         if q is k:
-            proj = linear(q, w, b)
+            if q.dim() == 3 and not q.is_contiguous() and q.transpose(0, 1).is_contiguous():
+                # a batch-first input seen as (L, B, E): project its memory order (no copy of the input for the
+                # GEMM, nor of its gradient's partner in the backward); the .contiguous() below fixes the layout
+                proj = linear(q.transpose(0, 1), w, b).transpose(0, 1)
+            else:
+                proj = linear(q, w, b)
             proj = proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
             # unbind, not three selects: its backward is one stack, not a zeros-and-scatter per part plus sums
             return proj.unbind(0)
