@@ -593,6 +593,17 @@ def phase_fused(deadline):
                     record(P, True)
                 except Exception as e:  # noqa: BLE001
                     record(P, False, f"{name} {kw} {dt.__name__}", e)
+        for dt in (np.float32, np.float64):
+            idx = rng.integers(0, 512, (16, 128))
+            compare(
+                f"embedding {dt.__name__}",
+                ["embed_fwd", "embed_bwd"],
+                lambda w, idx=idx: TF.embedding(torch.tensor(idx), w),
+                lambda w, idx=idx: EF.embedding(ember.tensor(idx, device="cuda"), w),
+                [rand((512, 256), dt)],
+                dt,
+                1,
+            )
         # random numbers: the GPU's draws equal the same draws made on the host side of the CUDA generator
         for dt in (ember.float32, ember.float64):
             launched.clear()

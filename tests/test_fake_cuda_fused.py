@@ -553,3 +553,31 @@ def test_conv_transpose_unfold_and_fold_use_the_column_kernels(launches):
     close(ec, tc, 0, 0)
     close(EF.fold(ec, (7, 6), **kw), TF.fold(tc, (7, 6), **kw), 1e-6, 1e-6)
     assert launches["im2col2d"] == 1 and launches["col2im2d"] == 1
+
+
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", [{}, {"padding_idx": 3}, {"scale_grad_by_freq": True}])
+def test_embedding_kernels(launches, dt, kw):
+    w = rand(10, 6, dtype=dt)
+    idx = np.array([[1, 3, 3, 9], [0, 3, 1, 1]])  # repeated rows: the backward's atomics add them up
+    tw, ew = pair(w)
+    ty = TF.embedding(torch.tensor(idx), tw, **kw)
+    ey = EF.embedding(ember.tensor(idx, device="cuda"), ew, **kw)
+    close(ey, ty, 0, 0)
+    g = rand(2, 4, 6, dtype=dt)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    close(ew.grad, tw.grad, *tols(dt))
+    assert launches["embed_fwd"] == 1 and launches["embed_bwd"] == 1
+
+
+@needs_emulation
+@pytest.mark.parametrize("bad", [-1, 10])
+def test_embedding_kernel_bounds(launches, bad):
+    ew = ember.tensor(rand(10, 3), device="cuda")
+    with pytest.raises(IndexError, match="index out of range in self"):
+        EF.embedding(ember.tensor([[0, 2], [bad, 4]], device="cuda"), ew)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        TF.embedding(torch.tensor([[0, 2], [bad, 4]]), torch.tensor(rand(10, 3)))
+    assert launches["embed_fwd"] == 1

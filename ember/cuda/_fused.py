@@ -582,6 +582,28 @@ __global__ void rng_bernoulli(T* __restrict__ out, long long n, unsigned long lo
         out[i] = u < p ? scale : (T)0;
     }
 }
+// ---- embedding: out[i, :] = w[idx[i], :]; an index outside [0, V) sets *bad (and gives a zero row) ----
+template<typename T>
+__global__ void embed_fwd(const T* __restrict__ w, const long long* __restrict__ idx, T* __restrict__ out,
+                          long long n, long long D, long long V, int* __restrict__ bad) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n * D; i += (long long)gridDim.x * blockDim.x) {
+        const long long r = idx[i / D];
+        if (r < 0 || r >= V) {
+            atomicOr(bad, 1);
+            out[i] = (T)0;
+        } else {
+            out[i] = w[r * D + i % D];
+        }
+    }
+}
+
+// dw (zeroed by the caller) += g's rows at their indices (atomics: indices repeat).
+template<typename T>
+__global__ void embed_bwd(const T* __restrict__ g, const long long* __restrict__ idx, T* __restrict__ dw,
+                          long long n, long long D) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n * D; i += (long long)gridDim.x * blockDim.x)
+        atomicAdd(dw + idx[i / D] * D + i % D, g[i]);
+}
 """
 
 _NAMES = [
@@ -608,6 +630,8 @@ _NAMES = [
         "rng_uniform",
         "rng_normal",
         "rng_bernoulli",
+        "embed_fwd",
+        "embed_bwd",
     )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
@@ -1054,6 +1078,33 @@ def rng_bernoulli(shape, dtype, seed, offset, p, scale, wide):
             ),
         )
     return out
+
+
+# -- embedding -------------------------------------------------------------------------------------------
+
+
+def embedding_fwd(w, idx):
+    """w (V, D) contiguous, idx int64 contiguous. Returns (rows of w at idx, shaped idx.shape + (D,); whether an
+    index was out of range: the one device read)."""
+    cp = cupy()
+    V, D = w.shape
+    out = cp.empty(idx.shape + (D,), w.dtype)
+    bad = cp.zeros(1, np.int32)
+    if out.size:
+        _fn("embed_fwd", w.dtype)(
+            (_flat_blocks(out.size),), (256,), (w, idx, out, np.int64(idx.size), np.int64(D), np.int64(V), bad)
+        )
+    return out, bool(bad.get()[0])
+
+
+def embedding_bwd(g2, idx, num):
+    """zeros((num, D)) with row g2[i] added at row idx[i] (g2 (n, D) and idx (n,) contiguous)."""
+    cp = cupy()
+    n, D = g2.shape
+    dw = cp.zeros((num, D), g2.dtype)
+    if g2.size:
+        _fn("embed_bwd", g2.dtype)((_flat_blocks(g2.size),), (256,), (g2, idx, dw, np.int64(n), np.int64(D)))
+    return dw
 
 
 # -- Adam ------------------------------------------------------------------------------------------------

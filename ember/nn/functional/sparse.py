@@ -8,6 +8,7 @@ from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, attach, check_same_device, make
 from ..._ops.indexing import _ufunc_at
 from ..._tensor import _vc_of
+from ...cuda import _fused
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -114,6 +115,9 @@ class EmbeddingBackward0(Node):
         scale = self._scale(flat, gd.dtype)
         if scale is not None:
             g2 = g2 * scale[:, None]
+        if _fused.usable(g2) and flat.dtype == np.int64:
+            xp = xp_of(g2)
+            return make(_fused.embedding_bwd(xp.ascontiguousarray(g2), xp.ascontiguousarray(flat), num))
         return make(_index_add_rows(flat, g2, num))
 
     def _scale(self, flat, dt):
@@ -142,11 +146,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     idx = input._data
     if type(idx) is not type(weight._data):
         check_same_device("embedding", weight, input)
-    if idx.size and _out_of_range(idx, num):
-        raise IndexError("index out of range in self")
-    if max_norm is not None:
-        _renorm_(weight, idx, max_norm, norm_type)
-    out = make(weight._data[idx])
+    wd = weight._data
+    if max_norm is None and _fused.usable(wd) and wd.flags.c_contiguous and idx.dtype == np.int64:
+        # CuPy: the gather and the bounds check in one kernel, one device read
+        rows, bad = _fused.embedding_fwd(wd, xp_of(idx).ascontiguousarray(idx))
+        if bad:
+            raise IndexError("index out of range in self")
+        out = make(rows)
+    else:
+        if idx.size and _out_of_range(idx, num):
+            raise IndexError("index out of range in self")
+        if max_norm is not None:
+            _renorm_(weight, idx, max_norm, norm_type)
+        out = make(weight._data[idx])
     if GRAD.enabled and weight._requires_grad:
         node = EmbeddingBackward0()
         node.idx, node.num, node.pad, node.freq = idx, num, padding_idx, bool(scale_grad_by_freq)
