@@ -48,11 +48,25 @@ def _get_activation_fn(activation):
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
+_CAUSAL = {}  # (size, device, dtype) -> the causal mask the detection below compares with (never handed out)
+
+
+def _causal_for_compare(sz, device, dtype):
+    key = (sz, str(device), dtype)
+    m = _CAUSAL.get(key)
+    if m is None:
+        if len(_CAUSAL) >= 8:
+            _CAUSAL.clear()
+        m = _CAUSAL[key] = _generate_square_subsequent_mask(sz, device=device, dtype=dtype)
+    return m
+
+
 def _detect_is_causal_mask(mask, is_causal=None, size=None):
     make_causal = is_causal is True
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.size(-2)
-        causal = _generate_square_subsequent_mask(sz, device=mask.device, dtype=mask.dtype)
+        # a cached mask: building it each forward took several launches on the GPU
+        causal = _causal_for_compare(sz, mask.device, mask.dtype)
         if tuple(mask.size()) == tuple(causal.size()):
             make_causal = bool((mask == causal).all())
         else:
