@@ -19,6 +19,7 @@ from ._core import (
     quiet,
     requires_grad,
     scalar_type_name,
+    user_frame,
     xp_of,
 )
 
@@ -89,9 +90,64 @@ def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
     return out
 
 
+_DIRECT = frozenset((np.add, np.subtract, np.multiply, np.true_divide))
+
+
+def _write_direct(self, x, y, ufunc):
+    """ufunc(x, y) straight into x (self's array) when that gives what computing a result and copying it in
+    would: no autograd, the result dtype x's own, y broadcasting to x's shape without overlapping x's memory
+    in another arrangement. One pass and no temporary (one kernel instead of two on the GPU)."""
+    yd = getattr(y, "dtype", None)
+    if np.result_type(x.dtype, y if yd is None else yd) != x.dtype:
+        return False
+    if ufunc is np.true_divide and x.dtype.kind not in "fc":
+        return False
+    if yd is not None and getattr(y, "ndim", 0):
+        if y.shape != x.shape and np.broadcast_shapes(x.shape, y.shape) != x.shape:
+            return False
+        if y is not x and xp_of(x).may_share_memory(x, y):
+            return False
+    if type(x) is _ndarray and not x.flags.writeable:
+        return False
+    if ufunc in _WARNS:
+        quiet(ufunc, x, y, x)  # the third positional argument of a ufunc is its output
+    else:
+        ufunc(x, y, out=x)
+    vc = _vc_of(self)
+    vc.v += 1
+    vc.where = user_frame()
+    return True
+
+
+def _partial_overlap(x, y):
+    """torch's assert_no_partial_overlap: two dense arrays whose memory ranges overlap without being the same."""
+    if y is x or not getattr(y, "ndim", 0) or type(y) is not type(x):
+        return False
+    dense = (x.flags.c_contiguous or x.flags.f_contiguous) and (y.flags.c_contiguous or y.flags.f_contiguous)
+    if not dense or not xp_of(x).may_share_memory(x, y):
+        return False
+    return not (_ptr(x) == _ptr(y) and x.nbytes == y.nbytes)
+
+
+def _ptr(a):
+    return a.ctypes.data if type(a) is _ndarray else a.data.ptr
+
+
 def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
     """In-place binary op: the result is computed in the promoted dtype, then written into self."""
     x, y = binary_arrays(self, b, opname, dtype)
+    if isinstance(b, Tensor) and _partial_overlap(self._data, b._data):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation."
+        )
+    if (
+        x is self._data
+        and ufunc in _DIRECT
+        and not (GRAD.enabled and (self._requires_grad or requires_grad(b)))
+        and _write_direct(self, x, y, ufunc)
+    ):
+        return self
     try:
         r = arr(quiet(ufunc, x, y) if ufunc in _WARNS else ufunc(x, y))
     except ValueError:
@@ -208,6 +264,11 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 def sub_(self, other, *, alpha=1):
+    if _is_bool(self) and _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."
+        )
     if alpha == 1:
         return binary_(self, other, np.subtract, _SUB1, "sub_", save=False)
     _check_alpha(self, other, alpha, "sub_")

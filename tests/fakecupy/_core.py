@@ -44,6 +44,7 @@ _allocator = None  # set by cuda.set_allocator; None: the default pool
 # RawModule kernel) or sync (a read of device data on the host: get, item, bool/int/float). On the GPU each
 # non-sync entry is about one kernel launch; each sync stalls the host until the device is idle.
 COUNTS = None
+_IN_PLACE = frozenset("copyto put place putmask fill_diagonal".split())  # functions that write without allocating
 WHERE = None  # (key prefix, Counter): call sites (the innermost ember frame) of the counted keys with that prefix
 _ALLOCS = [0]
 
@@ -174,7 +175,7 @@ def function(npfn, name, host_ok=False, scalar_result=False, no_kwargs=()):
         before = _ALLOCS[0]
         r = _quiet(npfn, a, kw)
         r = r if scalar_result else wrap(r, seen)
-        if _ALLOCS[0] != before or "out" in kwargs:
+        if _ALLOCS[0] != before or "out" in kwargs or name in _IN_PLACE:
             count("fn:" + name)
         return r
 
