@@ -343,7 +343,13 @@ class ReluBackward0(_PointwiseBackward):
 
     @staticmethod
     def np_grad(g, r):
-        return np.where(r <= 0, g.dtype.type(0), g)
+        if type(g) is np.ndarray and g.dtype.kind == "f" and g.dtype.itemsize in (4, 8):
+            # NumPy's where is ~7x a multiply; clearing the bits where out <= 0 is exact and ~1.3x
+            it = np.int32 if g.dtype.itemsize == 4 else np.int64
+            keep = np.less_equal(r, 0).astype(it)
+            keep -= 1  # 0 where the output is <= 0, all ones elsewhere
+            return np.bitwise_and(g.view(it), keep).view(g.dtype)
+        return np.where(r <= 0, g.dtype.type(0), g)  # one kernel on CuPy
 
     @staticmethod
     def grad(g, r):
