@@ -604,6 +604,36 @@ def phase_fused(deadline):
                 dt,
                 1,
             )
+        # GradScaler: unscale in one kernel and the scale update on the device, against torch's CPU GradScaler
+        launched.clear()
+        try:
+            ws = [rand((300, 70), np.float32), rand((70,), np.float32)]
+            tp = [torch.tensor(w, requires_grad=True) for w in ws]
+            ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+            topt, eopt = torch.optim.SGD(tp, lr=0.1), ember.optim.SGD(ep, lr=0.1)
+            kw = dict(init_scale=1024.0, growth_factor=2.0, backoff_factor=0.25, growth_interval=2)
+            ts, es = torch.amp.GradScaler("cpu", **kw), ember.amp.GradScaler("cuda", **kw)
+            for step in range(4):
+                ts.scale(torch.ones(()))
+                es.scale(ember.ones((), device="cuda"))
+                gs = [rand(w.shape, np.float32) for w in ws]
+                if step == 1:
+                    gs[0][3, 4] = np.inf
+                for p, g in zip(tp, gs):
+                    p.grad = torch.tensor(g) * ts.get_scale()
+                for p, g in zip(ep, gs):
+                    p.grad = ember.tensor(g, device="cuda") * es.get_scale()
+                ts.step(topt)
+                es.step(eopt)
+                ts.update()
+                es.update()
+                assert es.get_scale() == ts.get_scale(), (step, es.get_scale(), ts.get_scale())
+            for e, t in zip(ep, tp):
+                np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=1e-5, atol=1e-6)
+            assert launched.get("amp_unscale") == 4 and launched.get("amp_update_scale") == 4, launched
+            record(P, True)
+        except Exception as e:  # noqa: BLE001
+            record(P, False, "GradScaler unscale/update kernels", e)
         # random numbers: the GPU's draws equal the same draws made on the host side of the CUDA generator
         for dt in (ember.float32, ember.float64):
             launched.clear()

@@ -581,3 +581,36 @@ def test_embedding_kernel_bounds(launches, bad):
     with pytest.raises(IndexError, match="index out of range in self"):
         TF.embedding(torch.tensor([[0, 2], [bad, 4]]), torch.tensor(rand(10, 3)))
     assert launches["embed_fwd"] == 1
+
+
+@needs_emulation
+def test_grad_scaler_unscale_and_update_kernels(launches):
+    """GradScaler's unscale (all gradients in one kernel, inf/NaN flagged on the device) and scale update against
+    torch's CPU GradScaler, over steps with and without an overflow, growth after growth_interval clean steps."""
+    ws = [rand(6, 5), rand(5), rand(70, 90)]
+    tp = [torch.tensor(w, requires_grad=True) for w in ws]
+    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+    topt, eopt = torch.optim.SGD(tp, lr=0.1), ember.optim.SGD(ep, lr=0.1)
+    kw = dict(init_scale=1024.0, growth_factor=2.0, backoff_factor=0.25, growth_interval=2)
+    ts, es = torch.amp.GradScaler("cpu", **kw), ember.amp.GradScaler("cuda", **kw)
+    for step in range(5):
+        ts.scale(torch.ones(()))  # creates the scale on first use
+        es.scale(ember.ones((), device="cuda"))
+        gs = [rand(*w.shape) for w in ws]
+        if step == 1:
+            gs[2][3, 4] = np.inf
+        if step == 3:
+            gs[0][0, 0] = np.nan
+        for p, g in zip(tp, gs):
+            p.grad = torch.tensor(g) * ts.get_scale()
+        for p, g in zip(ep, gs):
+            p.grad = ember.tensor(g, device="cuda") * es.get_scale()
+        ts.step(topt)
+        es.step(eopt)
+        ts.update()
+        es.update()
+        assert es.get_scale() == ts.get_scale()
+        assert int(es._growth_tracker.item()) == int(ts._growth_tracker.item())
+        for e, t in zip(ep, tp):
+            close(e, t, 1e-5, 1e-6)
+    assert launches["amp_unscale"] == 5 and launches["amp_update_scale"] == 5

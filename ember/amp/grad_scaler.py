@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtype as D
 from .._backend import xp_of
 from .._tensor import Tensor, _vc_of
+from ..cuda import _fused
 
 __all__ = ["OptState", "GradScaler"]
 
@@ -40,6 +41,19 @@ def _non_finite_check_and_unscale_(grads, found_inf, inv_scale):
     """torch._amp_foreach_non_finite_check_and_unscale_: grads *= inv_scale in place; found_inf = 1 if any
     grad holds an inf or NaN."""
     inv = inv_scale._data
+    arrays = [g._data for g in grads if g._data.size]
+    if (
+        arrays
+        and _fused.usable(arrays[0])
+        and all(type(a) is type(arrays[0]) and a.dtype == arrays[0].dtype and a.flags.c_contiguous for a in arrays)
+        and found_inf._data.dtype == np.float32
+        and inv.dtype == np.float32
+    ):
+        # CUDA: one multi-tensor kernel, no synchronisation (the generic loop below reads the device twice per
+        # gradient)
+        with _fused.cupy().cuda.Device(arrays[0].device.id):
+            _fused.amp_unscale(arrays, inv, found_inf._data)
+        return
     for g in grads:
         d = g._data
         if d.size == 0:
@@ -63,6 +77,12 @@ def _update_scale_(scale, growth_tracker, found_inf, growth_factor, backoff_fact
     """torch._amp_update_scale_ (CPU kernel semantics)."""
     s = scale._data
     gt = growth_tracker._data
+    if _fused.usable(s) and s.dtype == np.float32 and gt.dtype == np.int32 and found_inf._data.dtype == np.float32:
+        with _fused.cupy().cuda.Device(s.device.id):  # on the device: no synchronisation
+            _fused.amp_update_scale(s, gt, found_inf._data, growth_factor, backoff_factor, growth_interval)
+        _bump_version(scale)
+        _bump_version(growth_tracker)
+        return
     if float(found_inf._data) != 0.0:
         s[...] = np.float32(float(s) * backoff_factor)
         gt[...] = 0

@@ -604,6 +604,44 @@ __global__ void embed_bwd(const T* __restrict__ g, const long long* __restrict__
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n * D; i += (long long)gridDim.x * blockDim.x)
         atomicAdd(dw + idx[i / D] * D + i % D, g[i]);
 }
+// ---- GradScaler: every gradient in tab (addresses, then element counts) times inv_scale in place, found_inf
+// set to 1 where one holds an inf or NaN (torch's _amp_foreach_non_finite_check_and_unscale_) ----
+template<typename T>
+__global__ void amp_unscale(const long long* __restrict__ tab, const long long* __restrict__ chunks,
+                            long long nchunks, long long ntensors, long long chunk, const float* __restrict__ inv_scale,
+                            float* __restrict__ found_inf) {
+    const float inv = *inv_scale;
+    for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
+        const long long t = chunks[2 * c], start = chunks[2 * c + 1];
+        T* g = (T*)tab[t];
+        const long long n = tab[ntensors + t];
+        const long long end = start + chunk < n ? start + chunk : n;
+        for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
+            const T v = g[i];
+            if (!isfinite(v)) *found_inf = 1.f;
+            g[i] = inv == 1.f ? v : v * (T)inv;
+        }
+    }
+}
+
+// torch's _amp_update_scale_, one thread: back off after an inf, grow after `interval` clean steps.
+template<typename T>
+__global__ void amp_update_scale(T* __restrict__ scale, int* __restrict__ growth_tracker,
+                                 const float* __restrict__ found_inf, double growth, double backoff, int interval) {
+    if (*found_inf != 0.f) {
+        *scale = (T)((double)*scale * backoff);
+        *growth_tracker = 0;
+    } else {
+        const int successful = *growth_tracker + 1;
+        if (successful == interval) {
+            const T grown = (T)((double)*scale * growth);
+            if (isfinite(grown)) *scale = grown;
+            *growth_tracker = 0;
+        } else {
+            *growth_tracker = successful;
+        }
+    }
+}
 """
 
 _NAMES = [
@@ -632,6 +670,8 @@ _NAMES = [
         "rng_bernoulli",
         "embed_fwd",
         "embed_bwd",
+        "amp_unscale",
+        "amp_update_scale",
     )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
@@ -1109,8 +1149,28 @@ def embedding_bwd(g2, idx, num):
 
 # -- Adam ------------------------------------------------------------------------------------------------
 
-_ADAM_CHUNK = 4096  # elements per block
-_adam_tables = {}  # (device, addresses and sizes) -> the uploaded table and chunks (the pool reuses addresses)
+_CHUNK = 4096  # elements per block of the multi-tensor kernels
+_tables = {}  # (device, rows of addresses and sizes) -> the uploaded table and chunks (the pool reuses addresses)
+
+
+def _multi_table(rows, sizes):
+    """The device table of a multi-tensor launch: `rows` (lists of buffer addresses, one per tensor) then
+    `sizes`, and the (tensor, start) chunks; None when there is nothing to do. Cached by content."""
+    cp = cupy()
+    key = (cp.cuda.runtime.getDevice(), tuple(x for r in rows for x in r), tuple(sizes))
+    ent = _tables.get(key)
+    if ent is None:
+        chunks = [(t, s) for t, n in enumerate(sizes) for s in range(0, n, _CHUNK)]
+        if not chunks:
+            return None
+        host = np.array([x for r in rows for x in r] + list(sizes) + [x for c in chunks for x in c], np.int64)
+        dev = cp.asarray(host)
+        m = (len(rows) + 1) * len(sizes)
+        ent = (dev[:m], dev[m:], len(chunks))
+        if len(_tables) >= 16:
+            _tables.clear()
+        _tables[key] = ent
+    return ent
 
 
 def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
@@ -1118,28 +1178,17 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
     of (w, g, m, v, vmax or None), all contiguous of one float dtype on the current device, each g the
     gradient already negated under maximize. One launch for all of them (after a table upload when the set
     of buffers is new)."""
-    cp = cupy()
     dt = items[0][0].dtype
     T = dt.type
     nt = len(items)
     amsgrad = items[0][4] is not None
-    rows = [[], [], [], [], [], []]
+    rows = [[], [], [], [], []]
     for w, g, m, v, vmax in items:
         for r, a in zip(rows, (w, g, m, v, w if vmax is None else vmax)):
             r.append(a.data.ptr)
-        rows[5].append(w.size)
-    key = (cp.cuda.runtime.getDevice(), tuple(x for r in rows for x in r))
-    ent = _adam_tables.get(key)
+    ent = _multi_table(rows, [w.size for w, *_ in items])
     if ent is None:
-        chunks = [(t, s) for t, n in enumerate(rows[5]) for s in range(0, n, _ADAM_CHUNK)]
-        if not chunks:
-            return
-        host = np.array([x for r in rows for x in r] + [x for c in chunks for x in c], np.int64)
-        dev = cp.asarray(host)
-        ent = (dev[: 6 * nt], dev[6 * nt :], len(chunks))
-        if len(_adam_tables) >= 8:
-            _adam_tables.clear()
-        _adam_tables[key] = ent
+        return
     tab, chunks, nchunks = ent
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
@@ -1151,7 +1200,7 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
             chunks,
             np.int64(nchunks),
             np.int64(nt),
-            np.int64(_ADAM_CHUNK),
+            np.int64(_CHUNK),
             T(1 - lr * wd),
             T(wd),
             T(1 - beta1),
@@ -1163,6 +1212,30 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
             np.int32(bool(decoupled and wd != 0)),
             np.int32(amsgrad),
         ),
+    )
+
+
+# -- GradScaler ------------------------------------------------------------------------------------------
+
+
+def amp_unscale(grads, inv_scale, found_inf):
+    """grads (contiguous arrays of one float dtype on the current device) *= inv_scale in place, found_inf set
+    to 1 if one holds an inf or NaN: one launch, no synchronisation. inv_scale, found_inf: float32 0-d."""
+    ent = _multi_table([[g.data.ptr for g in grads]], [g.size for g in grads])
+    if ent is None:
+        return
+    tab, chunks, nchunks = ent
+    _fn("amp_unscale", grads[0].dtype)(
+        (min(nchunks, 65535),),
+        (256,),
+        (tab, chunks, np.int64(nchunks), np.int64(len(grads)), np.int64(_CHUNK), inv_scale, found_inf),
+    )
+
+
+def amp_update_scale(scale, growth_tracker, found_inf, growth, backoff, interval):
+    """torch's _amp_update_scale_ on the device (scale float32, growth_tracker int32, found_inf float32)."""
+    _fn("amp_update_scale", scale.dtype)(
+        (1,), (1,), (scale, growth_tracker, found_inf, np.float64(growth), np.float64(backoff), np.int32(interval))
     )
 
 
