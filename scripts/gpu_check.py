@@ -604,6 +604,29 @@ def phase_fused(deadline):
                 dt,
                 1,
             )
+        for dt in (np.float32, np.float64):  # SGD: one multi-tensor launch per step
+            for kw in ({"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}, {"momentum": 0.8, "nesterov": True}):
+                launched.clear()
+                try:
+                    ws = [rand((300, 70), dt), rand((70,), dt)]
+                    tp = [torch.tensor(w, requires_grad=True) for w in ws]
+                    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+                    topt, eopt = torch.optim.SGD(tp, lr=0.05, **kw), ember.optim.SGD(ep, lr=0.05, **kw)
+                    for _ in range(3):
+                        gs = [rand(w.shape, dt) for w in ws]
+                        for p, g in zip(tp, gs):
+                            p.grad = torch.tensor(g)
+                        for p, g in zip(ep, gs):
+                            p.grad = ember.tensor(g, device="cuda")
+                        topt.step()
+                        eopt.step()
+                    rtol, atol = (1e-5, 1e-6) if dt == np.float32 else (1e-12, 1e-14)
+                    for e, t in zip(ep, tp):
+                        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
+                    assert launched.get("sgd_multi") == 3, launched
+                    record(P, True)
+                except Exception as e:  # noqa: BLE001
+                    record(P, False, f"SGD {kw} {dt.__name__}", e)
         # GradScaler: unscale in one kernel and the scale update on the device, against torch's CPU GradScaler
         launched.clear()
         try:

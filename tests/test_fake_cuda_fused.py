@@ -614,3 +614,37 @@ def test_grad_scaler_unscale_and_update_kernels(launches):
         for e, t in zip(ep, tp):
             close(e, t, 1e-5, 1e-6)
     assert launches["amp_unscale"] == 5 and launches["amp_update_scale"] == 5
+
+
+@needs_emulation
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"momentum": 0.9},
+        {"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01},
+        {"momentum": 0.8, "nesterov": True, "maximize": True},
+        {"weight_decay": 0.1, "maximize": True},
+    ],
+)
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_sgd_steps(launches, kwargs, dt):
+    ws = [rand(5, 3, dtype=dt), rand(70, 90, dtype=dt), rand(7, dtype=dt)]
+    tp = [torch.tensor(w, requires_grad=True) for w in ws]
+    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+    topt = torch.optim.SGD(tp, lr=0.05, **kwargs)
+    eopt = ember.optim.SGD(ep, lr=0.05, **kwargs)
+    for _ in range(3):
+        gs = [rand(*w.shape, dtype=dt) for w in ws]
+        for p, g in zip(tp, gs):
+            p.grad = torch.tensor(g)
+        for p, g in zip(ep, gs):
+            p.grad = ember.tensor(g, device="cuda")
+        topt.step()
+        eopt.step()
+    rtol, atol = tols(dt)
+    for e, t in zip(ep, tp):
+        close(e, t, rtol * 10, atol * 10)
+        if "momentum" in kwargs:
+            close(eopt.state[e]["momentum_buffer"], topt.state[t]["momentum_buffer"], rtol * 10, atol * 10)
+    assert launches["sgd_multi"] == 3  # one launch per step for the three parameters

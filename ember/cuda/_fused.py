@@ -642,6 +642,39 @@ __global__ void amp_update_scale(T* __restrict__ scale, int* __restrict__ growth
         }
     }
 }
+// ---- SGD (momentum, dampening, Nesterov, weight decay, maximize), torch's single-tensor op order, all of a
+// group's parameters in one launch: tab rows are the parameters, gradients, momentum buffers (the parameter's
+// when unused), then the element counts. first: the buffers are new and take the gradient. ----
+template<typename T>
+__global__ void sgd_multi(const long long* __restrict__ tab, const long long* __restrict__ chunks, long long nchunks,
+                          long long ntensors, long long chunk, T lr, T momentum, T one_minus_dampening, T wd,
+                          int dampened, int nesterov, int maximize, int first) {
+    for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
+        const long long t = chunks[2 * c], start = chunks[2 * c + 1];
+        T* w = (T*)tab[t];
+        const T* grad = (const T*)tab[ntensors + t];
+        T* buf = (T*)tab[2 * ntensors + t];
+        const long long n = tab[3 * ntensors + t];
+        const long long end = start + chunk < n ? start + chunk : n;
+        for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
+            T g = grad[i];
+            if (maximize) g = -g;
+            if (wd != (T)0) g = g + wd * w[i];
+            if (momentum != (T)0) {
+                T b;
+                if (first) {
+                    b = g;
+                } else {
+                    b = buf[i] * momentum;
+                    b = b + (dampened ? one_minus_dampening * g : g);
+                }
+                buf[i] = b;
+                g = nesterov ? g + momentum * b : b;
+            }
+            w[i] = w[i] - lr * g;
+        }
+    }
+}
 """
 
 _NAMES = [
@@ -672,6 +705,7 @@ _NAMES = [
         "embed_bwd",
         "amp_unscale",
         "amp_update_scale",
+        "sgd_multi",
     )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
@@ -1211,6 +1245,43 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
             T(lr / bias_correction1),
             np.int32(bool(decoupled and wd != 0)),
             np.int32(amsgrad),
+        ),
+    )
+
+
+def sgd_multi(items, *, lr, momentum, dampening, wd, nesterov, maximize, first):
+    """One SGD step of torch's single-tensor algorithm on every (w, g, buf or None) in `items` (contiguous, one
+    float dtype, the current device), in place; `first`: the buffers were just made and take the gradient."""
+    dt = items[0][0].dtype
+    T = dt.type
+    ent = _multi_table(
+        [
+            [w.data.ptr for w, _, _ in items],
+            [g.data.ptr for _, g, _ in items],
+            [(w if b is None else b).data.ptr for w, _, b in items],
+        ],
+        [w.size for w, _, _ in items],
+    )
+    if ent is None:
+        return
+    tab, chunks, nchunks = ent
+    _fn("sgd_multi", dt)(
+        (min(nchunks, 65535),),
+        (256,),
+        (
+            tab,
+            chunks,
+            np.int64(nchunks),
+            np.int64(len(items)),
+            np.int64(_CHUNK),
+            T(lr),
+            T(momentum),
+            T(1 - dampening),
+            T(wd),
+            np.int32(bool(dampening)),
+            np.int32(bool(nesterov)),
+            np.int32(bool(maximize)),
+            np.int32(bool(first)),
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from .._ops._core import arr
 from .._ops.creation import _finish
+from ..cuda import _fused
 from ._util import SingleTensorOptimizer, weight_decay
 from .optimizer import _bump, required
 
@@ -52,11 +53,23 @@ class SGD(SingleTensorOptimizer):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            fused = {}  # (device, dtype, new buffers) -> the group's CUDA parameters for one multi-tensor launch
             for p in group["params"]:
                 if p._grad is None:
                     continue
                 g = p._grad._data
                 w = p._data
+                if isinstance(lr, float | int) and _fused.usable(w) and _fusable(w, g, self.state[p], momentum):
+                    buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                    first = momentum != 0 and buf is None
+                    if first:
+                        buf = self.state[p]["momentum_buffer"] = _finish(_fused.cupy().empty_like(w), False)
+                    elif buf is not None:
+                        _bump(buf)
+                    b = None if buf is None else buf._data
+                    fused.setdefault((w.device.id, w.dtype, first), []).append((w, g, b))
+                    _bump(p)
+                    continue
                 if maximize:
                     g = arr(-g)  # 0-d arithmetic gives NumPy scalars: keep arrays
                 g = weight_decay(g, w, lr, wd)
@@ -73,3 +86,25 @@ class SGD(SingleTensorOptimizer):
                     g = arr(g + momentum * buf._data) if nesterov else buf._data
                 w -= lr * g
                 _bump(p)
+            for (dev, _, first), items in fused.items():
+                with _fused.cupy().cuda.Device(dev):
+                    _fused.sgd_multi(
+                        items,
+                        lr=lr,
+                        momentum=momentum,
+                        dampening=dampening,
+                        wd=wd,
+                        nesterov=nesterov,
+                        maximize=maximize,
+                        first=first,
+                    )
+
+
+def _fusable(w, g, state, momentum):
+    """The fused CUDA update needs the parameter, its gradient and the momentum buffer contiguous in one dtype."""
+    arrays = [w, g]
+    if momentum != 0 and state.get("momentum_buffer") is not None:
+        arrays.append(state["momentum_buffer"]._data)
+    return all(
+        type(a) is type(w) and a.dtype == w.dtype and a.flags.c_contiguous and a.shape == w.shape for a in arrays
+    )
