@@ -53,6 +53,17 @@ def _check_seed(seed):
     return seed & _U64
 
 
+def _state_array(new_state):
+    """The bytes of a generator state tensor, checked as torch checks them (a ByteTensor)."""
+    from ._tensor import Tensor  # noqa: PLC0415
+
+    if not isinstance(new_state, Tensor):
+        raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+    if new_state.dtype.name != "uint8":
+        raise RuntimeError(f"expected a torch.ByteTensor, but got {new_state.dtype._tname.replace('Tensor', '')}")
+    return np.ascontiguousarray(new_state.__array__())
+
+
 class Generator:
     """Matches `torch.Generator`. A CUDA device gives a CudaGenerator (a Philox stream, as torch's CUDA
     generators are)."""
@@ -113,13 +124,7 @@ class Generator:
         return np.frombuffer(bytes(buf), np.uint8).copy()
 
     def set_state(self, new_state):
-        from ._tensor import Tensor  # noqa: PLC0415
-
-        if not isinstance(new_state, Tensor):
-            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
-        if new_state.dtype.name != "uint8":
-            raise RuntimeError(f"expected a torch.ByteTensor, but got {new_state.dtype._tname.replace('Tensor', '')}")
-        a = np.ascontiguousarray(new_state.__array__())
+        a = _state_array(new_state)
         if a.size != _STATE_SIZE:
             raise RuntimeError(
                 f"Expected a CPUGeneratorImplState of size {_STATE_SIZE} but found the input RNG state size "
@@ -340,13 +345,7 @@ class CudaGenerator(Generator):
         return np.array([self._seed, self._offset], np.uint64).view(np.uint8).copy()
 
     def set_state(self, new_state):
-        from ._tensor import Tensor  # noqa: PLC0415
-
-        if not isinstance(new_state, Tensor):
-            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
-        if new_state.dtype.name != "uint8":
-            raise RuntimeError(f"expected a torch.ByteTensor, but got {new_state.dtype._tname.replace('Tensor', '')}")
-        a = np.ascontiguousarray(new_state.__array__())
+        a = _state_array(new_state)
         if a.size not in (16, 8):  # torch also takes a seed alone (the offset then 0)
             raise RuntimeError("RNG state is wrong size")
         v = np.frombuffer(a.tobytes() + bytes(16 - a.size), np.uint64)

@@ -424,6 +424,26 @@ def phase_fused(deadline):
         except Exception as e:  # noqa: BLE001
             record(P, False, what, e)
 
+    def optimizer_steps(name, kw, lr, dt):
+        """Three steps of torch.optim.<name> on the CPU and ember.optim.<name> on the GPU from the same
+        gradients; the parameters must agree."""
+        ws = [rand((300, 70), dt), rand((70,), dt)]
+        tp = [torch.tensor(w, requires_grad=True) for w in ws]
+        ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+        topt = getattr(torch.optim, name)(tp, lr=lr, **kw)
+        eopt = getattr(ember.optim, name)(ep, lr=lr, **kw)
+        for _ in range(3):
+            gs = [rand(w.shape, dt) for w in ws]
+            for p, g in zip(tp, gs):
+                p.grad = torch.tensor(g)
+            for p, g in zip(ep, gs):
+                p.grad = ember.tensor(g, device="cuda")
+            topt.step()
+            eopt.step()
+        rtol, atol = (1e-5, 1e-6) if dt == np.float32 else (1e-12, 1e-14)
+        for e, t in zip(ep, tp):
+            np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
+
     try:
         for dt in (np.float32, np.float64):
             for shape, norm, affine in (
@@ -564,32 +584,19 @@ def phase_fused(deadline):
                     3,
                     tol=10.0 if xs[0] == 64 else 1.0,  # float32 sums of 16384 products for the weight gradient
                 )
-            for name, kw in (
-                ("Adam", {}),
-                ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
-                ("AdamW", {"maximize": True}),
+            for name, kw, lr, kernel in (
+                ("Adam", {}, 0.01, "adam_multi"),
+                ("Adam", {"weight_decay": 0.1, "amsgrad": True}, 0.01, "adam_multi"),
+                ("AdamW", {"maximize": True}, 0.01, "adam_multi"),
+                ("SGD", {"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}, 0.05, "sgd_multi"),
+                ("SGD", {"momentum": 0.8, "nesterov": True}, 0.05, "sgd_multi"),
             ):
                 if time.time() > deadline:
                     break
                 launched.clear()
                 try:
-                    ws = [rand((300, 70), dt), rand((70,), dt)]
-                    tp = [torch.tensor(w, requires_grad=True) for w in ws]
-                    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
-                    topt = getattr(torch.optim, name)(tp, lr=0.01, **kw)
-                    eopt = getattr(ember.optim, name)(ep, lr=0.01, **kw)
-                    for _ in range(3):
-                        gs = [rand(w.shape, dt) for w in ws]
-                        for p, g in zip(tp, gs):
-                            p.grad = torch.tensor(g)
-                        for p, g in zip(ep, gs):
-                            p.grad = ember.tensor(g, device="cuda")
-                        topt.step()
-                        eopt.step()
-                    rtol, atol = (1e-5, 1e-6) if dt == np.float32 else (1e-12, 1e-14)
-                    for e, t in zip(ep, tp):
-                        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
-                    assert launched.get("adam_multi") == 3, launched  # one launch per step for both
+                    optimizer_steps(name, kw, lr, dt)
+                    assert launched.get(kernel) == 3, launched  # one launch per step for both parameters
                     record(P, True)
                 except Exception as e:  # noqa: BLE001
                     record(P, False, f"{name} {kw} {dt.__name__}", e)
@@ -604,29 +611,6 @@ def phase_fused(deadline):
                 dt,
                 1,
             )
-        for dt in (np.float32, np.float64):  # SGD: one multi-tensor launch per step
-            for kw in ({"momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01}, {"momentum": 0.8, "nesterov": True}):
-                launched.clear()
-                try:
-                    ws = [rand((300, 70), dt), rand((70,), dt)]
-                    tp = [torch.tensor(w, requires_grad=True) for w in ws]
-                    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
-                    topt, eopt = torch.optim.SGD(tp, lr=0.05, **kw), ember.optim.SGD(ep, lr=0.05, **kw)
-                    for _ in range(3):
-                        gs = [rand(w.shape, dt) for w in ws]
-                        for p, g in zip(tp, gs):
-                            p.grad = torch.tensor(g)
-                        for p, g in zip(ep, gs):
-                            p.grad = ember.tensor(g, device="cuda")
-                        topt.step()
-                        eopt.step()
-                    rtol, atol = (1e-5, 1e-6) if dt == np.float32 else (1e-12, 1e-14)
-                    for e, t in zip(ep, tp):
-                        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
-                    assert launched.get("sgd_multi") == 3, launched
-                    record(P, True)
-                except Exception as e:  # noqa: BLE001
-                    record(P, False, f"SGD {kw} {dt.__name__}", e)
         # GradScaler: unscale in one kernel and the scale update on the device, against torch's CPU GradScaler
         launched.clear()
         try:

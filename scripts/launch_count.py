@@ -27,20 +27,14 @@ def main():
     ap.add_argument("--where", default=None, help="show the ember call sites of the keys with this prefix")
     args = ap.parse_args()
 
-    import fakecupy
     import numpy as np
     from fakecupy import _core, rawkernels
 
-    with fakecupy.ember_on_stand_in():
-        import cupy
-
-        cupy.RawModule = rawkernels.RawModule
+    with rawkernels.installed():
         import gpu_check
 
         import ember
-        from ember.cuda import _fused
 
-        _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
         rng = np.random.default_rng(0)
         # on the GPU these allocate from CuPy's pool but launch nothing
         no_launch = {"fn:empty", "fn:empty_like", "fn:as_strided"}

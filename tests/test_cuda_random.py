@@ -72,21 +72,8 @@ def test_host_samplers_on_the_cuda_stream():
 
 @pytest.fixture
 def fake_cuda_kernels():
-    with fakecupy.ember_on_stand_in():
-        import cupy  # the stand-in  # noqa: PLC0415
-
-        saved = cupy.__dict__.get("RawModule")
-        cupy.RawModule = rawkernels.RawModule
-        _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
-        rawkernels.CALLS.clear()
-        try:
-            yield rawkernels.CALLS
-        finally:
-            if saved is None:
-                del cupy.RawModule
-            else:
-                cupy.RawModule = saved
-            _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
+    with rawkernels.installed() as calls:
+        yield calls
 
 
 def _draws(dt):

@@ -1,13 +1,13 @@
 """ember's fused CUDA paths (ember/cuda/_fused.py) on the CuPy stand-in, against torch on the CPU.
 
-The stand-in gets an emulated RawModule (tests/fakecupy/rawkernels.py: a NumPy reference per kernel that also
-checks every launch's arguments against the kernel's signature), so these tests run the Python side of the
-fused paths: which ops reach a kernel, the arguments and outputs, the autograd nodes and their gradients,
-errors, the fallbacks. Each test also asserts the kernel it is about was launched, so a path that silently
-stops reaching its kernel fails here. The CUDA C is checked on a GPU by scripts/gpu_check.py (fused phase).
+The stand-in gets the RawModule of tests/fakecupy/rawkernels.py: every launch is checked against the kernel's
+signature and runs the kernel's CUDA C on the CPU (tests/fakecupy/cudaemu.py) beside a NumPy reference where
+one exists, so these tests run both the kernels and the Python side of the fused paths (which ops reach a
+kernel, the arguments and outputs, the autograd nodes and their gradients, errors, the fallbacks) against
+torch. Each test also asserts the kernel it is about was launched, so a path that silently stops reaching its
+kernel fails here. scripts/gpu_check.py (fused phase) runs the same checks on a GPU.
 """
 
-import fakecupy
 import numpy as np
 import pytest
 import torch
@@ -26,20 +26,8 @@ needs_emulation = pytest.mark.skipif(not rawkernels.EMULATE, reason="no host C++
 
 @pytest.fixture(scope="module", autouse=True)
 def fake_cuda_with_kernels():
-    with fakecupy.ember_on_stand_in():
-        import cupy  # the stand-in, installed by ember_on_stand_in  # noqa: PLC0415
-
-        saved = cupy.__dict__.get("RawModule")
-        cupy.RawModule = rawkernels.RawModule
-        _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
-        try:
-            yield
-        finally:
-            if saved is None:
-                del cupy.RawModule
-            else:
-                cupy.RawModule = saved
-            _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
+    with rawkernels.installed():
+        yield
 
 
 @pytest.fixture
@@ -223,25 +211,16 @@ def test_gelu(launches, dt, approximate):
     assert launches["gelu_fwd"] == 1
 
 
-@pytest.mark.parametrize(
-    "name,kwargs",
-    [
-        ("Adam", {}),
-        ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
-        ("Adam", {"maximize": True, "betas": (0.8, 0.9)}),
-        ("AdamW", {}),
-        ("AdamW", {"weight_decay": 0.3, "amsgrad": True, "maximize": True}),
-    ],
-)
-@needs_emulation
-@pytest.mark.parametrize("dt", [np.float32, np.float64])
-def test_adam_steps(launches, name, kwargs, dt):
-    ws = [rand(5, 3, dtype=dt), rand(70, 90, dtype=dt), rand(7, dtype=dt)]  # (70, 90): two chunks of the kernel
+def _optimizer_steps(name, kwargs, dt, lr, steps):
+    """`steps` steps of torch.optim.<name> (CPU) and ember.optim.<name> (cuda) from the same gradients, on three
+    parameters, one of them (70, 90): two chunks of the multi-tensor kernels. Parameters and every state
+    tensor must agree."""
+    ws = [rand(5, 3, dtype=dt), rand(70, 90, dtype=dt), rand(7, dtype=dt)]
     tp = [torch.tensor(w, requires_grad=True) for w in ws]
     ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
-    topt = getattr(torch.optim, name)(tp, lr=0.01, **kwargs)
-    eopt = getattr(ember.optim, name)(ep, lr=0.01, **kwargs)
-    for _ in range(4):
+    topt = getattr(torch.optim, name)(tp, lr=lr, **kwargs)
+    eopt = getattr(ember.optim, name)(ep, lr=lr, **kwargs)
+    for _ in range(steps):
         gs = [rand(*w.shape, dtype=dt) for w in ws]
         for p, g in zip(tp, gs):
             p.grad = torch.tensor(g)
@@ -255,6 +234,22 @@ def test_adam_steps(launches, name, kwargs, dt):
         for key in topt.state[t]:
             if key != "step":
                 close(eopt.state[e][key], topt.state[t][key], rtol, atol)
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("Adam", {}),
+        ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
+        ("Adam", {"maximize": True, "betas": (0.8, 0.9)}),
+        ("AdamW", {}),
+        ("AdamW", {"weight_decay": 0.3, "amsgrad": True, "maximize": True}),
+    ],
+)
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_adam_steps(launches, name, kwargs, dt):
+    _optimizer_steps(name, kwargs, dt, 0.01, 4)
     assert launches["adam_multi"] == 4  # one launch per step for all three parameters
 
 
@@ -629,22 +624,5 @@ def test_grad_scaler_unscale_and_update_kernels(launches):
 )
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 def test_sgd_steps(launches, kwargs, dt):
-    ws = [rand(5, 3, dtype=dt), rand(70, 90, dtype=dt), rand(7, dtype=dt)]
-    tp = [torch.tensor(w, requires_grad=True) for w in ws]
-    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
-    topt = torch.optim.SGD(tp, lr=0.05, **kwargs)
-    eopt = ember.optim.SGD(ep, lr=0.05, **kwargs)
-    for _ in range(3):
-        gs = [rand(*w.shape, dtype=dt) for w in ws]
-        for p, g in zip(tp, gs):
-            p.grad = torch.tensor(g)
-        for p, g in zip(ep, gs):
-            p.grad = ember.tensor(g, device="cuda")
-        topt.step()
-        eopt.step()
-    rtol, atol = tols(dt)
-    for e, t in zip(ep, tp):
-        close(e, t, rtol * 10, atol * 10)
-        if "momentum" in kwargs:
-            close(eopt.state[e]["momentum_buffer"], topt.state[t]["momentum_buffer"], rtol * 10, atol * 10)
+    _optimizer_steps("SGD", kwargs, dt, 0.05, 3)
     assert launches["sgd_multi"] == 3  # one launch per step for the three parameters

@@ -1113,45 +1113,30 @@ def rng_words(kind, n, dtype):
     return 2 * n if wide or kind == "bernoulli" else n  # bernoulli compares 53-bit uniforms with p
 
 
-def rng_uniform(shape, dtype, seed, offset, low, span):
+def _rng(name, shape, dtype, items, seed, offset, *params):
+    """A fresh array of `shape` filled by RNG kernel `name` (one thread per element or pair: `items`)."""
     out = cupy().empty(shape, dtype)
     if out.size:
-        _fn("rng_uniform", out.dtype)(
-            (_flat_blocks(out.size),),
-            (256,),
-            (out, np.int64(out.size), np.uint64(seed), np.uint64(offset), np.float64(low), np.float64(span)),
+        _fn(name, out.dtype)(
+            (_flat_blocks(items),), (256,), (out, np.int64(out.size), np.uint64(seed), np.uint64(offset), *params)
         )
     return out
+
+
+def rng_uniform(shape, dtype, seed, offset, low, span):
+    n = math.prod(shape)
+    return _rng("rng_uniform", shape, dtype, n, seed, offset, np.float64(low), np.float64(span))
 
 
 def rng_normal(shape, dtype, seed, offset, mean, std):
-    out = cupy().empty(shape, dtype)
-    if out.size:
-        _fn("rng_normal", out.dtype)(
-            (_flat_blocks((out.size + 1) // 2),),
-            (256,),
-            (out, np.int64(out.size), np.uint64(seed), np.uint64(offset), np.float64(mean), np.float64(std)),
-        )
-    return out
+    n = math.prod(shape)
+    return _rng("rng_normal", shape, dtype, (n + 1) // 2, seed, offset, np.float64(mean), np.float64(std))
 
 
 def rng_bernoulli(shape, dtype, seed, offset, p, scale, wide):
-    out = cupy().empty(shape, dtype)
-    if out.size:
-        _fn("rng_bernoulli", out.dtype)(
-            (_flat_blocks(out.size),),
-            (256,),
-            (
-                out,
-                np.int64(out.size),
-                np.uint64(seed),
-                np.uint64(offset),
-                np.float64(p),
-                out.dtype.type(scale),
-                np.int32(wide),
-            ),
-        )
-    return out
+    n = math.prod(shape)
+    T = np.dtype(dtype).type
+    return _rng("rng_bernoulli", shape, dtype, n, seed, offset, np.float64(p), T(scale), np.int32(wide))
 
 
 # -- embedding -------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ scripts/gpu_check.py (fused phase) checks it on a real GPU.
 """
 
 import collections
+import contextlib
 import os
 import re
 
@@ -41,6 +42,31 @@ _SIGS = {
 }
 
 CALLS = collections.Counter()  # kernel base name -> launches
+
+
+@contextlib.contextmanager
+def installed():
+    """ember on the CuPy stand-in with this RawModule, so its fused paths run (ember's kernel caches are reset
+    on the way in and out). Yields CALLS, cleared."""
+    from ember.cuda import _fused  # noqa: PLC0415
+
+    from . import ember_on_stand_in  # noqa: PLC0415
+
+    with ember_on_stand_in():
+        import cupy  # the stand-in, installed by ember_on_stand_in  # noqa: PLC0415
+
+        saved = cupy.__dict__.get("RawModule")
+        cupy.RawModule = RawModule
+        _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
+        CALLS.clear()
+        try:
+            yield CALLS
+        finally:
+            if saved is None:
+                del cupy.RawModule
+            else:
+                cupy.RawModule = saved
+            _fused._has_api, _fused._modules, _fused._kernels = None, {}, {}
 
 
 class RawModule:
