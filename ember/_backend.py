@@ -42,6 +42,9 @@ class CudaUnavailableError(AssertionError, RuntimeError):
     without a GPU raises RuntimeError; this is both, so code written against either catches it."""
 
 
+on_load = []  # fn(cupy), run once when CuPy is first loaded (settings recorded before then, e.g. TF32)
+
+
 def cupy():
     """The CuPy module, or a RuntimeError that says what is missing."""
     global _cupy, _cupy_error
@@ -54,6 +57,9 @@ def cupy():
             _cupy = cp
         except Exception as e:  # ImportError, CUDARuntimeError...
             _cupy_error = e
+        if _cupy is not None:
+            for fn in on_load:
+                fn(_cupy)
     if _cupy is None:
         raise CudaUnavailableError(
             "Torch not compiled with CUDA enabled: ember's cuda backend needs CuPy and an NVIDIA GPU "

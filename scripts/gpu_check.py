@@ -210,6 +210,22 @@ def phase_cuda_api(deadline):
 
     check(P, "rng state", rng)
 
+    def tf32():
+        # TF32 keeps 10 mantissa bits: a float32 GEMM's error grows from ~1e-6 to ~1e-3 relative when allowed
+        rng_ = np.random.default_rng(0)
+        a, b = rng_.standard_normal((512, 512)), rng_.standard_normal((512, 512))
+        ref = a @ b
+        errs = []
+        for allow in (False, True, False):
+            ember.backends.cuda.matmul.allow_tf32 = allow
+            ea, eb = (ember.tensor(x.astype(np.float32), device="cuda") for x in (a, b))
+            got = (ea @ eb).cpu().numpy().astype(np.float64)
+            errs.append(float(np.abs(got - ref).max() / np.abs(ref).max()))
+        assert errs[0] < 1e-5 and errs[2] < 1e-5, errs
+        assert errs[1] > 1e-4 or C.get_device_capability()[0] < 8, errs  # TF32 needs compute capability 8.0+
+
+    check(P, "allow_tf32 reaches cuBLAS", tf32)
+
     def autocast_policies():
         from ember._autocast import autocast_op
 

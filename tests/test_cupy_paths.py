@@ -135,3 +135,36 @@ def test_mean_as_sum_then_division_on_cuda(fake_cuda, monkeypatch, shape, dim, k
         es.sum().backward()
         ts.sum().backward()
         np.testing.assert_allclose(e.grad.cpu().numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_allow_tf32_sets_cupys_float32_compute_type(fake_cuda, monkeypatch):
+    """ember.backends.cuda.matmul.allow_tf32 (and fp32_precision='tf32') reach CuPy's float32 compute type, which
+    its dot/matmul hand to cuBLAS; without CuPy's setter a warning says the setting has no effect."""
+    import sys  # noqa: PLC0415
+    import types  # noqa: PLC0415
+
+    calls = []
+    linalg = types.SimpleNamespace(
+        COMPUTE_TYPE_DEFAULT=1, COMPUTE_TYPE_TF32=7, set_compute_type=lambda dt, ct: calls.append((np.dtype(dt), ct))
+    )
+    core = types.ModuleType("cupy._core")
+    core._routines_linalg = linalg
+    monkeypatch.setitem(sys.modules, "cupy._core", core)
+    monkeypatch.setitem(sys.modules, "cupy._core._routines_linalg", linalg)
+    ember._backend.cupy()  # the stand-in loaded (its load applies the setting once)
+    calls.clear()
+    m = ember.backends.cuda.matmul
+    try:
+        m.allow_tf32 = True
+        m.allow_tf32 = False
+        m.fp32_precision = "tf32"
+        m.fp32_precision = "none"
+    finally:
+        m.allow_tf32, m.fp32_precision = False, "none"
+    f32 = np.dtype(np.float32)
+    assert calls[:4] == [(f32, 7), (f32, 1), (f32, 7), (f32, 1)]
+    monkeypatch.delitem(sys.modules, "cupy._core._routines_linalg")
+    monkeypatch.setitem(sys.modules, "cupy._core", types.ModuleType("cupy._core"))
+    with pytest.warns(UserWarning, match="float32 matmuls stay in full precision"):
+        m.allow_tf32 = True
+    m.allow_tf32 = False

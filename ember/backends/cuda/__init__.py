@@ -2,6 +2,11 @@
 
 import contextlib
 import importlib.util
+import warnings
+
+import numpy as np
+
+from ... import _backend
 
 __all__ = [
     "is_built",
@@ -52,9 +57,33 @@ class cuBLASModule:
         if name not in self._values:
             raise AttributeError(f"Unknown attribute {name}")
         self._values[name] = value
+        if name in ("allow_tf32", "fp32_precision") and _backend._cupy is not None:
+            _apply_tf32(_backend._cupy)
+
+    def _tf32(self):
+        return bool(self._values["allow_tf32"]) or self._values["fp32_precision"] == "tf32"
 
 
 matmul = cuBLASModule()
+
+
+def _apply_tf32(cp):
+    """CuPy's float32 GEMMs (cuBLAS) in TF32 when matmul.allow_tf32 is set, in full float32 otherwise: CuPy's
+    compute type for float32, which its dot/matmul/tensordot pass to cuBLAS."""
+    try:
+        from cupy._core import _routines_linalg as linalg  # noqa: PLC0415 - CuPy internals, no public setter
+    except ImportError:
+        if matmul._tf32():
+            warnings.warn(
+                "ember.backends.cuda.matmul.allow_tf32 is set but this CuPy has no compute-type setting; "
+                "float32 matmuls stay in full precision",
+                stacklevel=3,
+            )
+        return
+    linalg.set_compute_type(np.float32, linalg.COMPUTE_TYPE_TF32 if matmul._tf32() else linalg.COMPUTE_TYPE_DEFAULT)
+
+
+_backend.on_load.append(_apply_tf32)
 
 _linalg_library = "default"
 _blas_library = "cublas"
