@@ -537,6 +537,16 @@ def phase_fused(deadline):
                 dt,
                 3,
             )
+            for ta, tb in ((False, True), (True, False), (True, True)):  # one strided-batched cuBLAS call each
+                compare(
+                    f"batched matmul of transposed operands ({ta}, {tb}) {dt.__name__}",
+                    [],
+                    lambda a, b, ta=ta, tb=tb: (a.transpose(-1, -2) if ta else a) @ (b.transpose(-1, -2) if tb else b),
+                    lambda a, b, ta=ta, tb=tb: (a.transpose(-1, -2) if ta else a) @ (b.transpose(-1, -2) if tb else b),
+                    [rand((4, 3, 33, 33), dt), rand((4, 3, 33, 33), dt)],
+                    dt,
+                    2,
+                )
             compare(
                 f"sum over leading axes {dt.__name__}",
                 [],

@@ -168,3 +168,74 @@ def test_allow_tf32_sets_cupys_float32_compute_type(fake_cuda, monkeypatch):
     with pytest.warns(UserWarning, match="float32 matmuls stay in full precision"):
         m.allow_tf32 = True
     m.allow_tf32 = False
+
+
+def _layout(a, order):
+    """a (..., r, c) as an array of the same values whose matrices are row- ("r") or column-major ("c")."""
+    import cupy  # the stand-in  # noqa: PLC0415
+
+    if order == "r":
+        return cupy.asarray(a)
+    return cupy.asarray(np.ascontiguousarray(np.swapaxes(a, -1, -2))).swapaxes(-1, -2)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "sa,sb", [((3, 4, 5), (3, 5, 6)), ((2, 3, 4, 5), (2, 3, 5, 1)), ((4, 5), (2, 5, 6)), ((2, 1, 5), (2, 5, 3))]
+)
+@pytest.mark.parametrize("oa,ob", [("r", "r"), ("c", "r"), ("r", "c"), ("c", "c")])
+def test_strided_batched_gemm_on_the_operands_as_they_lie(fake_cuda, dt, sa, sb, oa, ob):
+    from fakecupy import cublas  # noqa: PLC0415
+
+    from ember.cuda import _blas  # noqa: PLC0415
+
+    a, b = RNG.standard_normal(sa).astype(dt), RNG.standard_normal(sb).astype(dt)
+    n0 = len(cublas.CALLS)
+    r = _blas.bmm(_layout(a, oa), _layout(b, ob))
+    assert r is not None and len(cublas.CALLS) == n0 + 1
+    np.testing.assert_allclose(r.get(), np.matmul(a, b), rtol=1e-5 if dt == np.float32 else 1e-12, atol=1e-6)
+    assert r.flags.c_contiguous
+    # into an output whose matrices are column-major and whose batch is a view of (B, H) heads
+    out = _layout(np.zeros(np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1]), dt), "c")
+    assert _blas.bmm(_layout(a, oa), _layout(b, ob), out) is out
+    np.testing.assert_allclose(out.get(), np.matmul(a, b), rtol=1e-5 if dt == np.float32 else 1e-12, atol=1e-6)
+
+
+def test_strided_batched_gemm_declines_what_it_cannot_describe(fake_cuda, monkeypatch):
+    import cupy  # the stand-in  # noqa: PLC0415
+    from fakecupy import cublas  # noqa: PLC0415
+
+    from ember.cuda import _blas  # noqa: PLC0415
+
+    x = cupy.asarray(RNG.standard_normal((2, 3, 4, 5)).astype(np.float32))
+    y = cupy.asarray(RNG.standard_normal((2, 3, 5, 6)).astype(np.float32))
+    assert _blas.bmm(x, cupy.asarray(RNG.standard_normal((1, 3, 5, 6)).astype(np.float32))) is None  # part-broadcast
+    z = cupy.asarray(RNG.standard_normal((2, 6, 4, 5)).astype(np.float32))
+    w = cupy.asarray(RNG.standard_normal((2, 6, 5, 6)).astype(np.float32))
+    r = _blas.bmm(z[:, ::2], w[:, ::2])  # every other head: (2, 3) heads with strides that merge into one
+    np.testing.assert_allclose(r.get(), np.matmul(z.get()[:, ::2], w.get()[:, ::2]), rtol=1e-5, atol=1e-6)
+    assert _blas.bmm(x[:, ::2], y[:, ::2]) is None  # (2, 2) of 3 heads: the batch strides do not merge
+    assert _blas.bmm(x.transpose(1, 0, 2, 3), y.transpose(1, 0, 2, 3)) is None  # batch dims that do not merge
+    assert _blas.bmm(x[..., ::2], y[..., ::2, :]) is None  # neither row- nor column-major
+    assert _blas.bmm(x.astype(np.int32), y.astype(np.int32)) is None
+    assert _blas.bmm(x, y.astype(np.float64)) is None
+    # TF32 reaches the call's compute type
+    ember.backends.cuda.matmul.allow_tf32 = True
+    try:
+        _blas.bmm(x, y)
+        assert cublas.CALLS[-1][-1] == 77
+    finally:
+        ember.backends.cuda.matmul.allow_tf32 = False
+    _blas.bmm(x, y)
+    assert cublas.CALLS[-1][-1] == 68
+
+    def broken(*a, **k):
+        raise cublas.CUBLASError("CUBLAS_STATUS_EXECUTION_FAILED")
+
+    monkeypatch.setattr(cublas, "gemmStridedBatchedEx", broken)
+    monkeypatch.setattr(_blas, "ENABLED", True)
+    with pytest.warns(UserWarning, match="using CuPy's matmul"):
+        assert _blas.bmm(x, y) is None
+    assert not _blas.ENABLED
+    e = ember.tensor(x.get(), device="cuda") @ ember.tensor(y.get(), device="cuda")  # CuPy's matmul from then on
+    np.testing.assert_allclose(e.cpu().numpy(), np.matmul(x.get(), y.get()), rtol=1e-5)

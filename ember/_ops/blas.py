@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
+from ..cuda import _blas
 from ._core import (
     GRAD,
     Node,
@@ -91,8 +92,13 @@ def _lowp(dt):
 
 
 def _matmul_arrays(x, y):
-    """np.matmul in the operands' dtype (float16/bfloat16 accumulate in float32)."""
+    """np.matmul in the operands' dtype (float16/bfloat16 accumulate in float32). A batched CuPy product is one
+    cuBLAS call on the operands as they lie (CuPy's matmul copies strided ones)."""
     dt = x.dtype
+    if type(x) is not np.ndarray and (x.ndim > 2 or y.ndim > 2) and x.ndim >= 2 and y.ndim >= 2:
+        r = _blas.bmm(x, y)
+        if r is not None:
+            return r
     if _lowp(dt):
         return arr(xp_of(x).matmul(x.astype(np.float32), y.astype(np.float32)).astype(dt))
     return arr(xp_of(x).matmul(x, y))

@@ -220,6 +220,13 @@ def _build():
     special = mods["cupyx.scipy.special"] = types.ModuleType("cupyx.scipy.special")
     cupyx.scipy, cupyx_scipy.special = cupyx_scipy, special
     cupyx.get_runtime_info = _not_emulated("cupyx.get_runtime_info")
+    # CuPy's low-level bindings package: the strided-batched GEMM (tests/fakecupy/cublas.py)
+    from . import cublas as _cublas  # noqa: PLC0415
+
+    backends = mods["cupy_backends"] = types.ModuleType("cupy_backends")
+    backends.cuda = mods["cupy_backends.cuda"] = types.ModuleType("cupy_backends.cuda")
+    backends.cuda.libs = mods["cupy_backends.cuda.libs"] = types.ModuleType("cupy_backends.cuda.libs")
+    backends.cuda.libs.cublas = mods["cupy_backends.cuda.libs.cublas"] = _cublas
 
     top_special = {
         "ndarray": ndarray,

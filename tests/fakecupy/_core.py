@@ -233,6 +233,10 @@ class ufunc:
                 kwargs[k] = _ufunc_arg(kwargs[k], seen)
         if COUNTS is not None:
             count("ufunc:" + self.name)
+            if self.name == "matmul" and max(getattr(x, "ndim", 0) for x in a) > 2:
+                for x in a:  # CuPy's batched matmul copies each operand that is not C-contiguous
+                    if isinstance(x, _NP) and not x.flags.c_contiguous:
+                        count("copy:matmul_operand")
         return wrap(_quiet(self._u, a, kwargs), seen)
 
     def outer(self, A, B, **kwargs):

@@ -16,7 +16,7 @@ from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
-from ...cuda import _fused
+from ...cuda import _blas, _fused
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
 from .linear import linear
@@ -121,8 +121,24 @@ def _bmm_into(a, b, like, dt, grad=False):
     exact stride order)."""
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
     out = _dense_like(like, shape, dt) if grad else _like_layout(like, shape, dt)
-    np.matmul(a, b, out=out)
+    if type(a) is np.ndarray:
+        np.matmul(a, b, out=out)
+    elif _blas.bmm(a, b, out) is None:  # out's batch does not merge into one stride: compute, then copy in
+        r = _blas.bmm(a, b)
+        if r is None:
+            np.matmul(a, b, out=out)
+        else:
+            out[...] = r
     return out
+
+
+def _bmm(a, b):
+    """a @ b: on CuPy one cuBLAS call on the operands as they lie (CuPy's matmul copies strided ones)."""
+    if type(a) is not np.ndarray:
+        r = _blas.bmm(a, b)
+        if r is not None:
+            return r
+    return np.matmul(a, b)
 
 
 class ScaledDotProductFlashAttentionForCpuBackward0(Node):
@@ -142,17 +158,13 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
             gv = gq = gk = gm = None
             if self.needs(2):
                 Pd = P if keep is None else P * keep
-                gv = (
-                    _bmm_into(np.swapaxes(Pd, -1, -2), gd, vd, dt, True)
-                    if same
-                    else np.matmul(np.swapaxes(Pd, -1, -2), gd)
-                )
+                gv = _bmm_into(np.swapaxes(Pd, -1, -2), gd, vd, dt, True) if same else _bmm(np.swapaxes(Pd, -1, -2), gd)
                 Pd = None
             n0, n1 = self.needs(0), self.needs(1)
             want_m = n_in > 3 and self.needs(3)
             if n0 or n1 or want_m:
                 # dS = P * (dP - rowsum(dP * P)), in place in the fresh dP (the row sums: row dot products)
-                dS = np.matmul(gd, np.swapaxes(vd, -1, -2))
+                dS = _bmm(gd, np.swapaxes(vd, -1, -2))
                 if keep is not None:
                     dS *= keep
                 if not want_m and _fused.usable(dS) and P.flags.c_contiguous and dS.flags.c_contiguous:
@@ -167,12 +179,12 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
                         gm = dS.copy()
                     dS *= dt.type(scale)
                 if n0:
-                    gq = _bmm_into(dS, kd, qd, dt, True) if same else np.matmul(dS, kd)
+                    gq = _bmm_into(dS, kd, qd, dt, True) if same else _bmm(dS, kd)
                 if n1:
                     gk = (
                         _bmm_into(np.swapaxes(dS, -1, -2), qd, kd, dt, True)
                         if same
-                        else np.matmul(np.swapaxes(dS, -1, -2), qd)
+                        else _bmm(np.swapaxes(dS, -1, -2), qd)
                     )
             res = tuple(None if a is None else make(a if a.dtype is od else a.astype(od)) for a in (gq, gk, gv, gm))
             return res[:n_in]
@@ -248,7 +260,7 @@ def scaled_dot_product_attention(
     dt = _F32 if od.itemsize == 2 else od
     qd, kd, vd = (t._data.astype(dt, copy=False) for t in (query, key, value))
     L, S = qd.shape[-2], kd.shape[-2]
-    s = np.matmul(qd, np.swapaxes(kd, -1, -2))
+    s = _bmm(qd, np.swapaxes(kd, -1, -2))
     s *= dt.type(sc)
     bias = None  # the additive mask as an array (for the create_graph recomputation)
     fmask = None
@@ -301,7 +313,7 @@ def scaled_dot_product_attention(
     if od is dt:
         o = _bmm_into(Pv, vd, qd, dt)
     else:
-        o = np.matmul(Pv, vd).astype(od)
+        o = _bmm(Pv, vd).astype(od)
     Pv = None
     out = make(o)
     inputs = (query, key, value) if fmask is None else (query, key, value, fmask)

@@ -1,0 +1,165 @@
+"""Batched matrix products through one cuBLAS strided-batched GEMM, on the operands as they lie.
+
+CuPy's matmul copies every operand of a batched product that is not C-contiguous (attention's k-transposed,
+the per-head views of a packed projection, a transposed probability matrix) and broadcasts with pointer
+arrays it builds on the device. cuBLAS itself takes each matrix in row- or column-major order with any
+leading dimension, and the batch as one stride (0 to broadcast), so `bmm` describes the operands and the
+output that way and makes one call; it returns None where they cannot be described (then the caller uses
+CuPy's matmul).
+
+cuBLAS is column-major: a row-major matrix with row stride ld is its transpose stored column-major with
+leading dimension ld. For a row-major C the product is computed as C^T = B^T A^T.
+"""
+
+import warnings
+
+import numpy as np
+
+from .._backend import cupy
+
+_OP_N, _OP_T = 0, 1
+_CUDA_R = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}  # cudaDataType_t
+_COMPUTE_32F, _COMPUTE_32F_FAST_TF32, _COMPUTE_64F = 68, 77, 70  # cublasComputeType_t
+_GEMM_DEFAULT = -1
+_INT_MAX = 2**31 - 1
+
+ENABLED = True  # turned off for the process if the cuBLAS call itself fails (the caller falls back)
+
+
+def _matrix(shape, strides, itemsize):
+    """(major, ld) of a (r, c) matrix with element strides: "row" (unit column stride, ld = row stride) or
+    "col" (unit row stride, ld = column stride), or None. ld is at least the stored column's length, as
+    cuBLAS requires."""
+    r, c = shape
+    rs, cs = (s // itemsize for s in strides)
+    if any(s % itemsize for s in strides) or rs < 0 or cs < 0:
+        return None
+    if c == 1 or cs == 1:
+        ld = rs if r > 1 else max(c, 1)
+        if ld >= max(c, 1):
+            return "row", ld
+    if r == 1 or rs == 1:
+        ld = cs if c > 1 else max(r, 1)
+        if ld >= max(r, 1):
+            return "col", ld
+    return None
+
+
+def _batch(shape, strides, itemsize, out_batch):
+    """(count, element stride) of an operand's leading dims against the output's batch shape: stride 0 when the
+    operand has one matrix (broadcast), else its batch dims must merge into one stride; None otherwise."""
+    count = 1
+    for s in shape:
+        count *= s
+    total = 1
+    for s in out_batch:
+        total *= s
+    if count == 1:
+        return total, 0
+    if tuple(shape) != tuple(out_batch):
+        return None
+    dims = [(n, st // itemsize) for n, st in zip(shape, strides) if n != 1]
+    if any(st % itemsize for st in strides):
+        return None
+    stride = dims[-1][1]
+    for (_, s_outer), (n_inner, s_inner) in zip(dims[:-1], dims[1:]):
+        if s_outer != s_inner * n_inner:
+            return None
+    return total, stride
+
+
+def _op(major, want_transposed):
+    """cuBLAS's op for a stored matrix so that op(stored) is the matrix (or its transpose, when wanted)."""
+    stored_is_transpose = major == "row"  # a row-major X is X^T stored column-major
+    return _OP_N if stored_is_transpose == want_transposed else _OP_T
+
+
+def bmm(a, b, out=None):
+    """a @ b for CuPy arrays of ndim >= 3 (or one of them 2-D) of one dtype, float32 or float64, in one cuBLAS
+    call; into `out` when given (its layout must be describable), else into a fresh C-contiguous array.
+    Returns the result, or None when the operands cannot be described (nothing was written)."""
+    if not ENABLED or a.dtype != b.dtype or a.dtype not in _CUDA_R or a.ndim < 2 or b.ndim < 2:
+        return None
+    m, k = a.shape[-2:]
+    k2, n = b.shape[-2:]
+    if k != k2 or 0 in (m, n, k) or max(m, n, k) > _INT_MAX:
+        return None
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        return None
+    if 0 in batch:
+        return None
+    isz = a.itemsize
+    ma, mb = _matrix((m, k), a.strides[-2:], isz), _matrix((k, n), b.strides[-2:], isz)
+    ba, bb = _batch(a.shape[:-2], a.strides[:-2], isz, batch), _batch(b.shape[:-2], b.strides[:-2], isz, batch)
+    if None in (ma, mb, ba, bb):
+        return None
+    cp = cupy()
+    if out is None:
+        c = cp.empty(batch + (m, n), a.dtype)
+    else:
+        c = out
+        if c.dtype != a.dtype or tuple(c.shape) != batch + (m, n):
+            return None
+    mc = _matrix((m, n), c.strides[-2:], isz)
+    bc = _batch(c.shape[:-2], c.strides[:-2], isz, batch)
+    if mc is None or bc is None or (bc[0] > 1 and bc[1] == 0):
+        return None
+    count = bc[0]
+    if mc[0] == "col":  # C = A B, column-major C (M, N, K) = (m, n, k)
+        args = (_op(ma[0], False), _op(mb[0], False), m, n, k, a, ma[1], ba[1], b, mb[1], bb[1])
+    else:  # C^T = B^T A^T: column-major C^T is (n, m)
+        args = (_op(mb[0], True), _op(ma[0], True), n, m, k, b, mb[1], bb[1], a, ma[1], ba[1])
+    transa, transb, M, N, K, x, ldx, sx, y, ldy, sy = args
+    if max(ldx, ldy, mc[1]) > _INT_MAX or count > _INT_MAX:
+        return None
+    return c if _gemm(cp, transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, mc[1], bc[1], count) else None
+
+
+def _gemm(cp, transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
+    global ENABLED
+    from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
+
+    from ..backends.cuda import matmul  # noqa: PLC0415 - ember.backends imports ember.cuda
+
+    dt = x.dtype
+    one, zero = np.ones((), dt), np.zeros((), dt)
+    if dt == np.float64:
+        compute = _COMPUTE_64F
+    else:
+        compute = _COMPUTE_32F_FAST_TF32 if matmul._tf32() else _COMPUTE_32F
+    r = _CUDA_R[dt]
+    try:
+        cublas.gemmStridedBatchedEx(
+            cp.cuda.device.get_cublas_handle(),
+            transa,
+            transb,
+            M,
+            N,
+            K,
+            one.ctypes.data,
+            x.data.ptr,
+            r,
+            ldx,
+            sx,
+            y.data.ptr,
+            r,
+            ldy,
+            sy,
+            zero.ctypes.data,
+            c.data.ptr,
+            r,
+            ldc,
+            sc,
+            count,
+            compute,
+            _GEMM_DEFAULT,
+        )
+    except Exception as e:  # noqa: BLE001 - an unexpected binding or status: CuPy's matmul from now on
+        ENABLED = False
+        warnings.warn(
+            f"cuBLAS strided-batched GEMM failed ({type(e).__name__}: {e}); using CuPy's matmul", stacklevel=3
+        )
+        return False
+    return True
