@@ -626,3 +626,20 @@ def test_grad_scaler_unscale_and_update_kernels(launches):
 def test_sgd_steps(launches, kwargs, dt):
     _optimizer_steps("SGD", kwargs, dt, 0.05, 3)
     assert launches["sgd_multi"] == 3  # one launch per step for the three parameters
+
+
+@pytest.mark.parametrize("L,S", [(3, 5), (5, 3), (1, 4)])
+@pytest.mark.parametrize("scale", [None, 0.3])
+def test_attention_causal_and_scale_inside_the_softmax_kernel(launches, L, S, scale):
+    """Query and key lengths that differ (torch's top-left causal mask), a given scale; forward and backward."""
+    q, k, v = rand(2, 3, L, 4, dtype=np.float64), rand(2, 3, S, 4, dtype=np.float64), rand(2, 3, S, 4, dtype=np.float64)
+    (tq, eq), (tk, ek), (tv, ev) = pair(q), pair(k), pair(v)
+    to = TF.scaled_dot_product_attention(tq, tk, tv, is_causal=True, scale=scale)
+    eo = EF.scaled_dot_product_attention(eq, ek, ev, is_causal=True, scale=scale)
+    close(eo, to, 1e-10, 1e-12)
+    g = rand(*to.shape, dtype=np.float64)
+    to.backward(torch.tensor(g))
+    eo.backward(ember.tensor(g, device="cuda"))
+    for e, t in ((eq, tq), (ek, tk), (ev, tv)):
+        close(e.grad, t.grad, 1e-9, 1e-11)
+    assert launches["safe_softmax"] == 1 and launches["softmax_bwd"] == 1

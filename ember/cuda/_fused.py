@@ -163,30 +163,38 @@ __global__ void softmax_fwd(const T* __restrict__ x, T* __restrict__ y, long lon
     }
 }
 
-// Attention's softmax over the last dim, in place (y may be x): a row whose max is not finite (all -inf,
-// or holding NaN or +inf) is taken with max 0 and a zero sum as 1, so an all -inf row gives 0 (torch's
-// _safe_softmax); dead[row] marks those rows.
+// Attention's softmax over the last dim, in place (y may be x), of scale * x with, when qlen > 0, the columns
+// past the row's query index (row % qlen) masked (is_causal, top-left aligned): a row whose max is not finite
+// (all -inf, or holding NaN or +inf) is taken with max 0 and a zero sum as 1, so an all -inf row gives 0
+// (torch's _safe_softmax); dead[row] marks those rows. scale * x is rounded once, as a separate multiply.
+template<typename T> __device__ __forceinline__ T mul_rn(T a, T b);
+template<> __device__ __forceinline__ float mul_rn<float>(float a, float b) { return __fmul_rn(a, b); }
+template<> __device__ __forceinline__ double mul_rn<double>(double a, double b) { return __dmul_rn(a, b); }
+
 template<typename T>
-__global__ void safe_softmax(const T* x, T* y, unsigned char* dead, long long n) {
+__global__ void safe_softmax(const T* x, T* y, unsigned char* dead, long long n, T scale, long long qlen) {
     __shared__ T buf[32];
     const long long row = blockIdx.x;
+    const long long last = qlen > 0 ? row % qlen : n - 1;  // the last column the row may attend to
     const T* xr = x + row * n;
     T* yr = y + row * n;
-    T mx, s;
-    row_max_sumexp<T>(xr, n, buf, mx, s);
-    const bool d = !isfinite(mx);  // the same in every thread: mx is the block's
-    if (d) {
-        s = 0;
-        for (long long i = threadIdx.x; i < n; i += blockDim.x) s += exp(xr[i]);
-        s = block_reduce<T, false>(s, buf);
-        if (s == (T)0) s = 1;
-        mx = 0;
+    T mx = neg_inf<T>();
+    for (long long i = threadIdx.x; i <= last && i < n; i += blockDim.x) {
+        const T v = mul_rn<T>(xr[i], scale);
+        mx = (v > mx || v != v) ? v : mx;
     }
-    for (long long i = threadIdx.x; i < n; i += blockDim.x) yr[i] = exp(xr[i] - mx) / s;
+    mx = block_reduce<T, true>(mx, buf);
+    const bool d = !isfinite(mx);  // the same in every thread: mx is the block's
+    if (d) mx = 0;
+    T s = 0;
+    for (long long i = threadIdx.x; i <= last && i < n; i += blockDim.x) s += exp(mul_rn<T>(xr[i], scale) - mx);
+    s = block_reduce<T, false>(s, buf);
+    if (d && s == (T)0) s = 1;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x)
+        yr[i] = i > last ? (T)0 : exp(mul_rn<T>(xr[i], scale) - mx) / s;
     if (threadIdx.x == 0) dead[row] = d;
 }
 
-// softmax: dx = y * (dy - sum(dy * y)); log_softmax: dx = dy - exp(y) * sum(dy)
 template<typename T, bool LOG>
 __global__ void softmax_bwd(const T* __restrict__ dy, const T* __restrict__ y, T* __restrict__ dx, long long n,
                             T scale) {
@@ -835,14 +843,17 @@ def softmax_bwd(dy, y, log, scale=1.0):
     return dx
 
 
-def safe_softmax_(x):
-    """Attention's softmax over the last axis of the contiguous array x, in place: returns (x, dead) with
-    dead a bool array shaped x.shape[:-1] + (1,), True on rows whose max was not finite (all -inf rows give
-    0). No synchronisation."""
+def safe_softmax_(x, scale=1.0, causal_len=0):
+    """Attention's softmax over the last axis of the contiguous array x (times scale; causal: the rows' query
+    count, masking the columns past each row's query index), in place: returns (x, dead) with dead a bool
+    array shaped x.shape[:-1] + (1,), True on rows whose max was not finite (all -inf rows give 0). No
+    synchronisation."""
     cp = cupy()
     n = x.shape[-1]
     dead = cp.empty(x.shape[:-1] + (1,), np.uint8)
-    _fn("safe_softmax", x.dtype)((x.size // n,), (_row_threads(n),), (x, x, dead, np.int64(n)))
+    _fn("safe_softmax", x.dtype)(
+        (x.size // n,), (_row_threads(n),), (x, x, dead, np.int64(n), x.dtype.type(scale), np.int64(causal_len))
+    )
     return x, dead.view(np.bool_)
 
 

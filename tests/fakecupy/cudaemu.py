@@ -252,6 +252,7 @@ inline float rsqrt(float v) { return 1.0f / std::sqrt(v); }
 inline float __expf(float v) { return std::exp(v); }
 // round-to-nearest double arithmetic that the CUDA compiler does not fuse (the host compiler here never does)
 inline double __dmul_rn(double a, double b) { return a * b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
 inline double __dadd_rn(double a, double b) { return a + b; }
 inline float __logf(float v) { return std::log(v); }
 // CUDA's min/max overloads for the built-in types

@@ -34,7 +34,7 @@ _SIGS = {
     "ln_bwd_wb": "ppppppLLL",
     "softmax_fwd": "ppL",
     "softmax_bwd": "pppLT",
-    "safe_softmax": "ppBL",
+    "safe_softmax": "ppBLTL",
     "ce_fwd": "pqppIqLL",
     "ce_reduce": "pIpLi",
     "ce_bwd": "ppqpIpLLi",
@@ -180,9 +180,11 @@ class _Kernel:
             r = Y * (G - (G * Y).sum(1, keepdims=True))
         dx[: rows * n] = (self.dtype.type(scale) * r).reshape(-1)
 
-    def _safe_softmax(self, grid, x, y, dead, n):
+    def _safe_softmax(self, grid, x, y, dead, n, scale, qlen):
         rows = grid[0]
-        X = x[: rows * n].reshape(rows, n)
+        X = x[: rows * n].reshape(rows, n) * self.dtype.type(scale)
+        if qlen > 0:  # causal: columns past the row's query index are masked
+            X = np.where(np.arange(n)[None, :] > (np.arange(rows) % qlen)[:, None], -np.inf, X).astype(self.dtype)
         mx = X.max(1, keepdims=True)
         d = ~np.isfinite(mx)
         mx = np.where(d, 0, mx)

@@ -261,12 +261,23 @@ def scaled_dot_product_attention(
     qd, kd, vd = (t._data.astype(dt, copy=False) for t in (query, key, value))
     L, S = qd.shape[-2], kd.shape[-2]
     s = _bmm(qd, np.swapaxes(kd, -1, -2))
-    s *= dt.type(sc)
+    # CuPy: the scale and a causal mask go into the softmax kernel (a float mask must be added to the scaled
+    # scores, so then the scale is applied here)
+    fold = (
+        s.size > 0
+        and _fused.usable(s)
+        and s.flags.c_contiguous
+        and sc > 0
+        and (attn_mask is None or attn_mask._data.dtype == np.bool_)
+    )
+    if not fold:
+        s *= dt.type(sc)
     bias = None  # the additive mask as an array (for the create_graph recomputation)
     fmask = None
     if is_causal:
         above, bias = _causal_masks(L, S, dt, s)
-        s = _mask_out(s, above, dt)
+        if not fold:
+            s = _mask_out(s, above, dt)
     if attn_mask is not None:
         md = attn_mask._data
         if md.dtype == np.bool_:
@@ -277,7 +288,10 @@ def scaled_dot_product_attention(
             s = np.add(s, md, out=s) if _fits(s, md) else s + md
             fmask = attn_mask
     dead = None
-    if s.size and _fused.usable(s) and s.flags.c_contiguous:
+    if fold:
+        P, dead = _fused.safe_softmax_(s, sc, L if is_causal else 0)  # one kernel, no synchronisation
+        m, finite = None, False
+    elif s.size and _fused.usable(s) and s.flags.c_contiguous:
         P, dead = _fused.safe_softmax_(s)  # one kernel, no synchronisation
         m, finite = None, False
     elif not s.size:
