@@ -260,6 +260,18 @@ def test_fused_paths_off(launches):
     assert sum(launches.values()) == 0
 
 
+def _sdpa_against_torch(t_qkv, e_qkv, kw_t, kw_e):
+    """scaled_dot_product_attention forward and backward (float64) on both, outputs and q/k/v gradients equal."""
+    to = TF.scaled_dot_product_attention(*t_qkv, **kw_t)
+    eo = EF.scaled_dot_product_attention(*e_qkv, **kw_e)
+    close(eo, to, 1e-10, 1e-12)
+    g = rand(*to.shape, dtype=np.float64)
+    to.backward(torch.tensor(g))
+    eo.backward(ember.tensor(g, device="cuda"))
+    for e, t in zip(e_qkv, t_qkv):
+        close(e.grad, t.grad, 1e-9, 1e-11)
+
+
 @pytest.mark.parametrize("mask", ["causal", "float", "float-grad", "bool-dead-row", "none"])
 def test_attention_softmax(launches, mask):
     q, k, v = (rand(2, 3, 5, 4, dtype=np.float64) for _ in range(3))
@@ -274,14 +286,7 @@ def test_attention_softmax(launches, mask):
         m = RNG.random((5, 5)) > 0.4
         m[2] = False  # every key masked for query 2: torch's safe softmax gives zeros
         kw_t, kw_e = {"attn_mask": torch.tensor(m)}, {"attn_mask": ember.tensor(m, device="cuda")}
-    to = TF.scaled_dot_product_attention(tq, tk, tv, **kw_t)
-    eo = EF.scaled_dot_product_attention(eq, ek, ev, **kw_e)
-    close(eo, to, 1e-10, 1e-12)
-    g = rand(*to.shape, dtype=np.float64)
-    to.backward(torch.tensor(g))
-    eo.backward(ember.tensor(g, device="cuda"))
-    for e, t in ((eq, tq), (ek, tk), (ev, tv)):
-        close(e.grad, t.grad, 1e-9, 1e-11)
+    _sdpa_against_torch((tq, tk, tv), (eq, ek, ev), kw_t, kw_e)
     if mask == "float-grad":  # the mask's gradient is the unscaled score gradient: the array path keeps it
         close(kw_e["attn_mask"].grad, kw_t["attn_mask"].grad, 1e-9, 1e-11)
     assert launches["safe_softmax"] == 1 and launches["softmax_fwd"] == 0
@@ -634,12 +639,6 @@ def test_attention_causal_and_scale_inside_the_softmax_kernel(launches, L, S, sc
     """Query and key lengths that differ (torch's top-left causal mask), a given scale; forward and backward."""
     q, k, v = rand(2, 3, L, 4, dtype=np.float64), rand(2, 3, S, 4, dtype=np.float64), rand(2, 3, S, 4, dtype=np.float64)
     (tq, eq), (tk, ek), (tv, ev) = pair(q), pair(k), pair(v)
-    to = TF.scaled_dot_product_attention(tq, tk, tv, is_causal=True, scale=scale)
-    eo = EF.scaled_dot_product_attention(eq, ek, ev, is_causal=True, scale=scale)
-    close(eo, to, 1e-10, 1e-12)
-    g = rand(*to.shape, dtype=np.float64)
-    to.backward(torch.tensor(g))
-    eo.backward(ember.tensor(g, device="cuda"))
-    for e, t in ((eq, tq), (ek, tk), (ev, tv)):
-        close(e.grad, t.grad, 1e-9, 1e-11)
+    kw = {"is_causal": True, "scale": scale}
+    _sdpa_against_torch((tq, tk, tv), (eq, ek, ev), kw, kw)
     assert launches["safe_softmax"] == 1 and launches["softmax_bwd"] == 1
