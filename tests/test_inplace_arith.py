@@ -69,6 +69,7 @@ class _nullctx:
 def test_overlapping_operands(device):
     cases = [
         lambda a: a[1:].add_(a[:-1]),  # partial overlap of dense views: torch refuses
+        lambda a: a.add_(a[3]),  # one element of self (0-d): also a partial overlap
         lambda a: a[::2].add_(a[1::2]),  # interleaved, not dense: computed from the old values
         lambda a: a.add_(a),
         lambda a: a.view(2, 5).mul_(a.view(2, 5)),

@@ -95,18 +95,17 @@ _DIRECT = frozenset((np.add, np.subtract, np.multiply, np.true_divide))
 
 def _write_direct(self, x, y, ufunc):
     """ufunc(x, y) straight into x (self's array) when that gives what computing a result and copying it in
-    would: no autograd, the result dtype x's own, y broadcasting to x's shape without overlapping x's memory
-    in another arrangement. One pass and no temporary (one kernel instead of two on the GPU)."""
+    would: no autograd, the result dtype x's own, y broadcasting to x's shape (and not sharing x's memory:
+    the caller checked). One pass and no temporary (one kernel instead of two on the GPU)."""
+    # x unconverted means binary_arrays kept self's dtype: y is an array or scalar of it, or a weak Python
+    # scalar that fits it, so the result keeps it too (but for true division of integers)
     yd = getattr(y, "dtype", None)
-    if np.result_type(x.dtype, y if yd is None else yd) != x.dtype:
+    if yd is not None and yd != x.dtype:
         return False
     if ufunc is np.true_divide and x.dtype.kind not in "fc":
         return False
-    if yd is not None and getattr(y, "ndim", 0):
-        if y.shape != x.shape and np.broadcast_shapes(x.shape, y.shape) != x.shape:
-            return False
-        if y is not x and xp_of(x).may_share_memory(x, y):
-            return False
+    if yd is not None and y.shape != x.shape and np.broadcast_shapes(x.shape, y.shape) != x.shape:
+        return False
     if type(x) is _ndarray and not x.flags.writeable:
         return False
     if ufunc in _WARNS:
@@ -119,14 +118,18 @@ def _write_direct(self, x, y, ufunc):
     return True
 
 
-def _partial_overlap(x, y):
-    """torch's assert_no_partial_overlap: two dense arrays whose memory ranges overlap without being the same."""
-    if y is x or not getattr(y, "ndim", 0) or type(y) is not type(x):
+def _shares(x, y):
+    """Whether array y (not x itself) may share x's memory; raises torch's error when both are dense and
+    overlap without being the same memory (assert_no_partial_overlap)."""
+    if y is x or type(y) is not type(x) or not xp_of(x).may_share_memory(x, y):
         return False
     dense = (x.flags.c_contiguous or x.flags.f_contiguous) and (y.flags.c_contiguous or y.flags.f_contiguous)
-    if not dense or not xp_of(x).may_share_memory(x, y):
-        return False
-    return not (_ptr(x) == _ptr(y) and x.nbytes == y.nbytes)
+    if dense and not (_ptr(x) == _ptr(y) and x.nbytes == y.nbytes):
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation."
+        )
+    return True
 
 
 def _ptr(a):
@@ -136,13 +139,10 @@ def _ptr(a):
 def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
     """In-place binary op: the result is computed in the promoted dtype, then written into self."""
     x, y = binary_arrays(self, b, opname, dtype)
-    if isinstance(b, Tensor) and _partial_overlap(self._data, b._data):
-        raise RuntimeError(
-            "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
-            "memory location. Please clone() the tensor before performing the operation."
-        )
+    shares = isinstance(b, Tensor) and _shares(self._data, b._data)
     if (
-        x is self._data
+        not shares
+        and x is self._data
         and ufunc in _DIRECT
         and not (GRAD.enabled and (self._requires_grad or requires_grad(b)))
         and _write_direct(self, x, y, ufunc)
