@@ -16,6 +16,7 @@ from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
+from ..._ops.blas import _matmul_arrays as _bmm  # a batched CuPy product is one cuBLAS call
 from ...cuda import _blas, _fused
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
@@ -124,21 +125,8 @@ def _bmm_into(a, b, like, dt, grad=False):
     if type(a) is np.ndarray:
         np.matmul(a, b, out=out)
     elif _blas.bmm(a, b, out) is None:  # out's batch does not merge into one stride: compute, then copy in
-        r = _blas.bmm(a, b)
-        if r is None:
-            np.matmul(a, b, out=out)
-        else:
-            out[...] = r
+        out[...] = _bmm(a, b)
     return out
-
-
-def _bmm(a, b):
-    """a @ b: on CuPy one cuBLAS call on the operands as they lie (CuPy's matmul copies strided ones)."""
-    if type(a) is not np.ndarray:
-        r = _blas.bmm(a, b)
-        if r is not None:
-            return r
-    return np.matmul(a, b)
 
 
 class ScaledDotProductFlashAttentionForCpuBackward0(Node):
