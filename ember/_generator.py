@@ -320,6 +320,15 @@ class Generator:
         return np.minimum(out, k - 1)
 
 
+def _low_span(npdt, low, high):
+    """The (low, high - low) a CUDA uniform sample is scaled by: doubles for float64, else float32-rounded ends
+    and span, as torch samples float in float."""
+    if npdt == np.float64:
+        return float(low), float(high) - float(low)
+    lo = float(np.float32(low))
+    return lo, float(np.float32(float(np.float32(high)) - lo))
+
+
 class CudaGenerator(Generator):
     """A CUDA device's generator: a Philox4x32-10 stream (ember/_philox.py) whose state is a seed and an offset,
     16 bytes as torch's CUDA generator state. Every sampler of Generator works from its words on the host; the
@@ -369,11 +378,7 @@ class CudaGenerator(Generator):
     def uniform(self, shape, npdt, low=0.0, high=1.0):
         """u * (high - low) + low in double (two roundings), as the device kernel computes it."""
         x = self._unit(math.prod(shape), npdt)
-        if npdt == np.float64:
-            lo, span = float(low), float(high) - float(low)
-        else:
-            lo = float(np.float32(low))
-            span = float(np.float32(float(np.float32(high)) - lo))
+        lo, span = _low_span(npdt, low, high)
         out = (x * span + lo).astype(npdt)
         if npdt != np.float32 and npdt != np.float64:  # a half/bfloat16 sample rounded up to `high` becomes `low`
             out[out == np.array(high).astype(npdt)] = np.array(low).astype(npdt)
@@ -415,12 +420,7 @@ class CudaGenerator(Generator):
         start = self.advance(_fused.rng_words(kind, n, npdt))
         with cp.cuda.Device(cp.cuda.runtime.getDevice() if device.index is None else device.index):
             if kind == "uniform":
-                low, high = kw.get("low", 0.0), kw.get("high", 1.0)
-                if npdt == _F64:
-                    lo, span = float(low), float(high) - float(low)
-                else:
-                    lo = float(np.float32(low))
-                    span = float(np.float32(float(np.float32(high)) - lo))
+                lo, span = _low_span(npdt, kw.get("low", 0.0), kw.get("high", 1.0))
                 return _fused.rng_uniform(shape, npdt, self._seed, start, lo, span)
             if kind == "normal":
                 return _fused.rng_normal(shape, npdt, self._seed, start, float(kw["mean"]), float(kw["std"]))

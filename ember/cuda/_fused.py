@@ -758,6 +758,12 @@ def _flat_blocks(n, threads=256):
     return max(1, min((n + threads - 1) // threads, 8192))
 
 
+def _flat(name, dtype, n, *args):
+    """Launch grid-stride kernel `name<dtype>` over n items (nothing when n is 0)."""
+    if n:
+        _fn(name, dtype)((_flat_blocks(n),), (256,), args)
+
+
 # -- layer norm ------------------------------------------------------------------------------------------
 
 
@@ -906,10 +912,7 @@ def gelu_fwd(x, approximate, want_grad):
     y = cp.empty_like(x)
     dg = cp.empty_like(x) if want_grad else y
     n = x.size
-    if n:
-        _fn("gelu_fwd", x.dtype)(
-            (_flat_blocks(n),), (256,), (x, y, dg, np.int64(n), np.int32(approximate == "tanh"), np.int32(want_grad))
-        )
+    _flat("gelu_fwd", x.dtype, n, x, y, dg, np.int64(n), np.int32(approximate == "tanh"), np.int32(want_grad))
     return y, (dg if want_grad else None)
 
 
@@ -949,22 +952,22 @@ def batch_norm_apply(x3, mean, invstd, w, b):
     """y = (x - mean) * invstd * w + b per channel of x3 (N, C, L)."""
     y = cupy().empty_like(x3)
     n = x3.size
-    _fn("bn_apply", x3.dtype)(
-        (_flat_blocks(n),),
-        (256,),
-        (
-            x3,
-            mean,
-            invstd,
-            mean if w is None else w,
-            mean if b is None else b,
-            y,
-            np.int64(n),
-            np.int64(x3.shape[1]),
-            np.int64(x3.shape[2]),
-            np.int32(w is not None),
-            np.int32(b is not None),
-        ),
+    _, C, L = x3.shape
+    bw = (mean if w is None else w, mean if b is None else b)
+    _flat(
+        "bn_apply",
+        x3.dtype,
+        n,
+        x3,
+        mean,
+        invstd,
+        *bw,
+        y,
+        np.int64(n),
+        np.int64(C),
+        np.int64(L),
+        np.int32(w is not None),
+        np.int32(b is not None),
     )
     return y
 
@@ -1000,25 +1003,24 @@ def batch_norm_bwd(g3, x3, mean, invstd, w, train, need_x, need_w, need_b):
     if need_x:
         dx = cp.empty_like(x3)
         n = x3.size
-        _fn("bn_bwd_x", dt)(
-            (_flat_blocks(n),),
-            (256,),
-            (
-                g3,
-                x3,
-                mean,
-                invstd,
-                mean if w is None else w,
-                sg,
-                sgxc,
-                dx,
-                np.int64(n),
-                np.int64(C),
-                np.int64(L),
-                np.int64(N * L),
-                np.int32(w is not None),
-                np.int32(train),
-            ),
+        _flat(
+            "bn_bwd_x",
+            dt,
+            n,
+            g3,
+            x3,
+            mean,
+            invstd,
+            mean if w is None else w,
+            sg,
+            sgxc,
+            dx,
+            np.int64(n),
+            np.int64(C),
+            np.int64(L),
+            np.int64(N * L),
+            np.int32(w is not None),
+            np.int32(train),
         )
     return dx, dw, (sg if need_b else None)
 
@@ -1034,31 +1036,8 @@ def max_pool2d_fwd(x4, out, K, st, pad, dil):
     Ho, Wo = out
     y = cp.empty((N, C, Ho, Wo), x4.dtype)
     idx = cp.empty((N, C, Ho, Wo), np.int64)
-    total = y.size
-    if total:
-        i32 = np.int32
-        _fn("maxpool2d_fwd", x4.dtype)(
-            (_flat_blocks(total),),
-            (256,),
-            (
-                x4,
-                y,
-                idx,
-                np.int64(total),
-                i32(H),
-                i32(W),
-                i32(Ho),
-                i32(Wo),
-                i32(K[0]),
-                i32(K[1]),
-                i32(st[0]),
-                i32(st[1]),
-                i32(pad[0]),
-                i32(pad[1]),
-                i32(dil[0]),
-                i32(dil[1]),
-            ),
-        )
+    geometry = (H, W, Ho, Wo, K[0], K[1], st[0], st[1], pad[0], pad[1], dil[0], dil[1])
+    _flat("maxpool2d_fwd", x4.dtype, y.size, x4, y, idx, np.int64(y.size), *(np.int32(v) for v in geometry))
     return y, idx
 
 
@@ -1067,11 +1046,7 @@ def max_pool2d_bwd(g, idx, S):
     cp = cupy()
     N, C, Ho, Wo = g.shape
     dx = cp.zeros((N, C) + tuple(S), g.dtype)
-    total = g.size
-    if total:
-        _fn("maxpool2d_bwd", g.dtype)(
-            (_flat_blocks(total),), (256,), (g, idx, dx, np.int64(total), np.int64(S[0] * S[1]), np.int64(Ho * Wo))
-        )
+    _flat("maxpool2d_bwd", g.dtype, g.size, g, idx, dx, np.int64(g.size), np.int64(S[0] * S[1]), np.int64(Ho * Wo))
     return dx
 
 
@@ -1094,22 +1069,14 @@ def im2col(x, sp, batch_first):
     N, C = x.shape[:2]
     shape = ((N, C) + tuple(sp.K) + tuple(sp.out)) if batch_first else ((C,) + tuple(sp.K) + (N,) + tuple(sp.out))
     cols = cp.empty(shape, x.dtype)
-    if cols.size:
-        _fn("im2col2d", x.dtype)(
-            (_flat_blocks(cols.size),),
-            (256,),
-            (x, cols, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first)),
-        )
+    _flat("im2col2d", x.dtype, cols.size, x, cols, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
     return cols
 
 
 def col2im(cols, N, C, sp, batch_first):
     """The adjoint of im2col: contiguous columns in im2col's layout -> (N, C, *S)."""
     x = cupy().empty((N, C) + tuple(sp.S), cols.dtype)
-    if x.size:
-        _fn("col2im2d", cols.dtype)(
-            (_flat_blocks(x.size),), (256,), (cols, x, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
-        )
+    _flat("col2im2d", cols.dtype, x.size, cols, x, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
     return x
 
 
@@ -1128,9 +1095,7 @@ def _rng(name, shape, dtype, items, seed, offset, *params):
     """A fresh array of `shape` filled by RNG kernel `name` (one thread per element or pair: `items`)."""
     out = cupy().empty(shape, dtype)
     if out.size:
-        _fn(name, out.dtype)(
-            (_flat_blocks(items),), (256,), (out, np.int64(out.size), np.uint64(seed), np.uint64(offset), *params)
-        )
+        _flat(name, out.dtype, items, out, np.int64(out.size), np.uint64(seed), np.uint64(offset), *params)
     return out
 
 
@@ -1160,10 +1125,7 @@ def embedding_fwd(w, idx):
     V, D = w.shape
     out = cp.empty(idx.shape + (D,), w.dtype)
     bad = cp.zeros(1, np.int32)
-    if out.size:
-        _fn("embed_fwd", w.dtype)(
-            (_flat_blocks(out.size),), (256,), (w, idx, out, np.int64(idx.size), np.int64(D), np.int64(V), bad)
-        )
+    _flat("embed_fwd", w.dtype, out.size, w, idx, out, np.int64(idx.size), np.int64(D), np.int64(V), bad)
     return out, bool(bad.get()[0])
 
 
@@ -1172,8 +1134,7 @@ def embedding_bwd(g2, idx, num):
     cp = cupy()
     n, D = g2.shape
     dw = cp.zeros((num, D), g2.dtype)
-    if g2.size:
-        _fn("embed_bwd", g2.dtype)((_flat_blocks(g2.size),), (256,), (g2, idx, dw, np.int64(n), np.int64(D)))
+    _flat("embed_bwd", g2.dtype, g2.size, g2, idx, dw, np.int64(n), np.int64(D))
     return dw
 
 
