@@ -10,7 +10,7 @@ import numpy as np
 import ember
 
 from ..._autocast import AUTOCAST, autocast_call
-from ..._backend import xp_of
+from ..._backend import ones_like_rows, xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from ..._ops._core import requires_grad as _rg
 from ..._tensor import _vc_of
@@ -365,7 +365,7 @@ class NativeLayerNormBackward0(Node):
         if self.needs(0):
             gxh = g2 * w._data.reshape(n) if w is not None else g2
             inv_n = dt.type(1.0 / n) if n else dt.type(0)
-            s1 = gxh @ np.ones(n, dt)
+            s1 = gxh @ ones_like_rows(gxh, n)
             s1 *= inv_n
             s2 = np.vecdot(gxh, xhat)
             s2 *= inv_n
@@ -381,7 +381,7 @@ class NativeLayerNormBackward0(Node):
         if self.needs(1):
             gw = make(np.einsum("ij,ij->j", g2, xhat).reshape(shape))
         if self.needs(2):
-            gb = make((np.ones(rows, dt) @ g2).reshape(shape))
+            gb = make((ones_like_rows(g2, rows) @ g2).reshape(shape))
         return gx, gw, gb
 
     def _release_extra(self):
@@ -464,7 +464,7 @@ def _layer_norm_fast(input, normalized_shape, weight, bias, eps, axes):
     rows = xd.size // n
     x2 = xd.reshape(rows, n)
     inv_n = dt.type(1.0 / n)
-    mean = x2 @ np.ones(n, dt)  # row sums as a BLAS matrix-vector product
+    mean = x2 @ ones_like_rows(x2, n)  # row sums as a BLAS matrix-vector product
     mean *= inv_n
     xhat = np.subtract(x2, mean[:, None])
     var = np.vecdot(xhat, xhat)
