@@ -312,6 +312,17 @@ __device__ __forceinline__ void adam_elem(T* __restrict__ w, const T* __restrict
     w[i] = p - step_size * (mi / denom);
 }
 
+// Chunk c of a multi-tensor launch (below): its tensor, returned, and its elements [start, end); the element
+// counts are row `rows` of tab.
+__device__ __forceinline__ long long chunk_of(const long long* tab, const long long* chunks, long long ntensors,
+                                              int rows, long long chunk, long long c, long long& start,
+                                              long long& end) {
+    const long long t = chunks[2 * c], n = tab[rows * ntensors + t];
+    start = chunks[2 * c + 1];
+    end = start + chunk < n ? start + chunk : n;
+    return t;
+}
+
 // tab: six rows of ntensors int64: the addresses of each parameter, its gradient, exp_avg, exp_avg_sq and
 // max_exp_avg_sq (the parameter's when unused), then the element counts. chunks: (tensor, start) pairs, each
 // `chunk` elements of one tensor (the last may be shorter); a block takes one pair at a time.
@@ -321,14 +332,13 @@ __global__ void adam_multi(const long long* __restrict__ tab, const long long* _
                            T one_minus_beta1, T beta2, T one_minus_beta2, T bc2_sqrt, T eps, T step_size,
                            int decoupled, int amsgrad) {
     for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
-        const long long t = chunks[2 * c], start = chunks[2 * c + 1];
+        long long start, end;
+        const long long t = chunk_of(tab, chunks, ntensors, 5, chunk, c, start, end);
         T* w = (T*)tab[t];
         const T* g = (const T*)tab[ntensors + t];
         T* m = (T*)tab[2 * ntensors + t];
         T* v = (T*)tab[3 * ntensors + t];
         T* vmax = (T*)tab[4 * ntensors + t];
-        const long long n = tab[5 * ntensors + t];
-        const long long end = start + chunk < n ? start + chunk : n;
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x)
             adam_elem<T>(w, g, m, v, vmax, i, lr_wd_keep, wd, one_minus_beta1, beta2, one_minus_beta2, bc2_sqrt,
                          eps, step_size, decoupled, amsgrad);
@@ -620,10 +630,8 @@ __global__ void amp_unscale(const long long* __restrict__ tab, const long long* 
                             float* __restrict__ found_inf) {
     const float inv = *inv_scale;
     for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
-        const long long t = chunks[2 * c], start = chunks[2 * c + 1];
-        T* g = (T*)tab[t];
-        const long long n = tab[ntensors + t];
-        const long long end = start + chunk < n ? start + chunk : n;
+        long long start, end;
+        T* g = (T*)tab[chunk_of(tab, chunks, ntensors, 1, chunk, c, start, end)];
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
             const T v = g[i];
             if (!isfinite(v)) *found_inf = 1.f;
@@ -658,12 +666,11 @@ __global__ void sgd_multi(const long long* __restrict__ tab, const long long* __
                           long long ntensors, long long chunk, T lr, T momentum, T one_minus_dampening, T wd,
                           int dampened, int nesterov, int maximize, int first) {
     for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
-        const long long t = chunks[2 * c], start = chunks[2 * c + 1];
+        long long start, end;
+        const long long t = chunk_of(tab, chunks, ntensors, 3, chunk, c, start, end);
         T* w = (T*)tab[t];
         const T* grad = (const T*)tab[ntensors + t];
         T* buf = (T*)tab[2 * ntensors + t];
-        const long long n = tab[3 * ntensors + t];
-        const long long end = start + chunk < n ? start + chunk : n;
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
             T g = grad[i];
             if (maximize) g = -g;
