@@ -81,6 +81,21 @@ def _leading_sum(d, k, keepdim):
     return r.reshape((1,) * k + d.shape[k:] if keepdim else d.shape[k:])
 
 
+def _count(d, dims):
+    """How many elements of d a reduction over dims takes per output."""
+    n = 1
+    for k in dims:
+        n *= d.shape[k]
+    return n
+
+
+def _sum_arr(d, dims, keepdim):
+    """The sum of array d over dims (a GEMV over the leading axes of a contiguous CuPy float array)."""
+    if type(d) is np.ndarray or not _leading_gemv(d, dims):
+        return xp_of(d).sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
+    return _leading_sum(d, len(dims), keepdim)
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Matches `torch.sum`."""
     if AUTOCAST.on and out is None:
@@ -94,10 +109,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     npdt = _sum_dtype(d, dtype)
     if npdt is not None and d.dtype != npdt:
         d = d.astype(npdt)
-    if type(d) is np.ndarray or not _leading_gemv(d, dims):
-        r = make(arr(xp_of(d).sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)))
-    else:
-        r = make(_leading_sum(d, len(dims), keepdim))
+    r = make(arr(_sum_arr(d, dims, keepdim)))
     if GRAD.enabled and input._requires_grad:
         if axes is None and not keepdim:
             node = SumBackward0()
@@ -142,19 +154,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     elif xp is np or d.dtype.kind != "f":
         r = xp.mean(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
     else:  # CuPy: its mean is ~2.5x a sum's host time; a sum (a GEMV over leading axes) then one division
-        n = 1
-        for k in dims:
-            n *= d.shape[k]
-        if _leading_gemv(d, dims):
-            r = _leading_sum(d, len(dims), keepdim)
-        else:
-            r = xp.sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
+        r = _sum_arr(d, dims, keepdim)
+        n = _count(d, dims)
         r /= d.dtype.type(n) if n else d.dtype.type("nan")  # an empty mean is NaN, as torch's
     res = make(arr(r))
     if GRAD.enabled and input._requires_grad:
-        n = 1
-        for k in dims:
-            n *= d.shape[k]
+        n = _count(d, dims)
         if axes is None and not keepdim:
             node = MeanBackward0()
         else:
@@ -452,9 +457,7 @@ def _var_forward(input, dims, correction, keepdim, opname):
         raise RuntimeError(f"{what} only support floating point and complex dtypes")
     xp = xp_of(d)
     w = d.astype(np.float32) if _low_precision(d) else d
-    n = 1
-    for k in dims:
-        n *= d.shape[k]
+    n = _count(d, dims)
     ax = _axes(d, dims)
     with np.errstate(divide="ignore", invalid="ignore"):
         m = (
