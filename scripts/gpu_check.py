@@ -528,6 +528,46 @@ def phase_fused(deadline):
                     dt,
                     3,
                 )
+            for bf in (True, False):  # self-attention as one graph node (what a transformer layer runs)
+                L, B, E = 64, 4, 64
+
+                def mha(lib, F, x, w, b, wo, bo, bf=bf, L=L, E=E):
+                    q = x.transpose(0, 1) if bf else x
+                    m = lib.triu(lib.full((L, L), float("-inf"), device=x.device), diagonal=1)
+                    return F.multi_head_attention_forward(
+                        q,
+                        q,
+                        q,
+                        E,
+                        4,
+                        w,
+                        b,
+                        None,
+                        None,
+                        False,
+                        0.0,
+                        wo,
+                        bo,
+                        need_weights=False,
+                        attn_mask=m,
+                        is_causal=True,
+                    )[0]
+
+                compare(
+                    f"self-attention node batch_first={bf} {dt.__name__}",
+                    ["safe_softmax", "softmax_bwd"],
+                    lambda *a: mha(torch, TF, *a),
+                    lambda *a: mha(ember, EF, *a),
+                    [
+                        rand((B, L, E) if bf else (L, B, E), dt),
+                        rand((3 * E, E), dt) * 0.1,
+                        rand((3 * E,), dt),
+                        rand((E, E), dt) * 0.1,
+                        rand((E,), dt),
+                    ],
+                    dt,
+                    5,
+                )
             compare(  # the one-node GEMM path with a GEMV bias gradient (no fused kernel)
                 f"linear 3-d with bias {dt.__name__}",
                 [],

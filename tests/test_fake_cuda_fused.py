@@ -642,3 +642,27 @@ def test_attention_causal_and_scale_inside_the_softmax_kernel(launches, L, S, sc
     kw = {"is_causal": True, "scale": scale}
     _sdpa_against_torch((tq, tk, tv), (eq, ek, ev), kw, kw)
     assert launches["safe_softmax"] == 1 and launches["softmax_bwd"] == 1
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_self_attention_as_one_node(launches, batch_first):
+    """MultiheadAttention self-attention without weights (what a transformer layer runs): one graph node whose
+    attention goes through the softmax kernels, outputs and every gradient equal to torch's (float64)."""
+    tm = torch.nn.MultiheadAttention(8, 2, batch_first=batch_first).double()
+    em = ember.nn.MultiheadAttention(8, 2, batch_first=batch_first).double()
+    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    em.to("cuda")
+    tx, ex = pair(rand(3, 5, 8, dtype=np.float64))
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
+    to, _ = tm(tx, tx, tx, attn_mask=mask, need_weights=False, is_causal=True)
+    eo, _ = em(ex, ex, ex, attn_mask=ember.tensor(mask.numpy(), device="cuda"), need_weights=False, is_causal=True)
+    node = eo.grad_fn.next_functions[0][0] if batch_first else eo.grad_fn
+    assert type(node).__name__ == "MultiheadSelfAttentionBackward0"
+    close(eo, to, 1e-10, 1e-12)
+    g = rand(*to.shape, dtype=np.float64)
+    to.backward(torch.tensor(g))
+    eo.backward(ember.tensor(g, device="cuda"))
+    close(ex.grad, tx.grad, 1e-9, 1e-11)
+    for (n, tp), (_, ep) in zip(tm.named_parameters(), em.named_parameters()):
+        close(ep.grad, tp.grad, 1e-9, 1e-11)
+    assert launches["safe_softmax"] == 1 and launches["softmax_bwd"] == 1

@@ -74,11 +74,47 @@ def _op(major, want_transposed):
     return _OP_N if stored_is_transpose == want_transposed else _OP_T
 
 
+_PLANS = {}  # operand and output layouts -> the cuBLAS call's arguments (or None: not describable)
+_MISS = object()
+
+
 def bmm(a, b, out=None):
     """a @ b for CuPy arrays of ndim >= 3 (or one of them 2-D) of one dtype, float32 or float64, in one cuBLAS
     call; into `out` when given (its layout must be describable), else into a fresh C-contiguous array.
-    Returns the result, or None when the operands cannot be described (nothing was written)."""
-    if not ENABLED or a.dtype != b.dtype or a.dtype not in _CUDA_R or a.ndim < 2 or b.ndim < 2:
+    Returns the result, or None when the operands cannot be described (nothing was written). The call's
+    arguments are worked out once per combination of shapes, strides and dtypes (a train step repeats a few)."""
+    if not ENABLED:
+        return None
+    key = (a.shape, a.strides, a.dtype, b.shape, b.strides, b.dtype)
+    if out is not None:
+        key += (out.shape, out.strides, out.dtype)
+    plan = _PLANS.get(key, _MISS)
+    if plan is _MISS:
+        plan = _plan(a, b, out)
+        if len(_PLANS) >= 1024:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    if plan is None:
+        return None
+    shape, swap, transa, transb, M, N, K, ldx, sx, ldy, sy, ldc, sc, count = plan
+    c = cupy().empty(shape, a.dtype) if out is None else out
+    x, y = (b, a) if swap else (a, b)
+    return c if _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count) else None
+
+
+def _contiguous_strides(shape, itemsize):
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _plan(a, b, out):
+    """The arguments of the strided-batched GEMM computing a @ b (into out, or a fresh C-contiguous array):
+    (output shape, operands swapped, transa, transb, M, N, K, ldx, stride x, ldy, stride y, ldc, stride c,
+    batch count), or None."""
+    if a.dtype != b.dtype or a.dtype not in _CUDA_R or a.ndim < 2 or b.ndim < 2:
         return None
     m, k = a.shape[-2:]
     k2, n = b.shape[-2:]
@@ -95,44 +131,49 @@ def bmm(a, b, out=None):
     ba, bb = _batch(a.shape[:-2], a.strides[:-2], isz, batch), _batch(b.shape[:-2], b.strides[:-2], isz, batch)
     if None in (ma, mb, ba, bb):
         return None
-    cp = cupy()
+    shape = batch + (m, n)
     if out is None:
-        c = cp.empty(batch + (m, n), a.dtype)
+        c_shape, c_strides = shape, _contiguous_strides(shape, isz)
     else:
-        c = out
-        if c.dtype != a.dtype or tuple(c.shape) != batch + (m, n):
+        if out.dtype != a.dtype or tuple(out.shape) != shape:
             return None
-    mc = _matrix((m, n), c.strides[-2:], isz)
-    bc = _batch(c.shape[:-2], c.strides[:-2], isz, batch)
+        c_shape, c_strides = out.shape, out.strides
+    mc = _matrix((m, n), c_strides[-2:], isz)
+    bc = _batch(c_shape[:-2], c_strides[:-2], isz, batch)
     if mc is None or bc is None or (bc[0] > 1 and bc[1] == 0):
         return None
     count = bc[0]
     if mc[0] == "col":  # C = A B, column-major C (M, N, K) = (m, n, k)
-        args = (_op(ma[0], False), _op(mb[0], False), m, n, k, a, ma[1], ba[1], b, mb[1], bb[1])
+        args = (False, _op(ma[0], False), _op(mb[0], False), m, n, k, ma[1], ba[1], mb[1], bb[1])
     else:  # C^T = B^T A^T: column-major C^T is (n, m)
-        args = (_op(mb[0], True), _op(ma[0], True), n, m, k, b, mb[1], bb[1], a, ma[1], ba[1])
-    transa, transb, M, N, K, x, ldx, sx, y, ldy, sy = args
-    if max(ldx, ldy, mc[1]) > _INT_MAX or count > _INT_MAX:
+        args = (True, _op(mb[0], True), _op(ma[0], True), n, m, k, mb[1], bb[1], ma[1], ba[1])
+    if max(args[6], args[8], mc[1]) > _INT_MAX or count > _INT_MAX:
         return None
-    return c if _gemm(cp, transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, mc[1], bc[1], count) else None
+    return (shape,) + args + (mc[1], bc[1], count)
 
 
-def _gemm(cp, transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
-    global ENABLED
-    from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
+_SCALARS = {dt: (np.ones((), dt), np.zeros((), dt)) for dt in _CUDA_R}  # alpha and beta, kept alive
+_cublas = None
 
+
+def _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
+    global ENABLED, _cublas
+    if _cublas is None:
+        from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
+
+        _cublas = cublas
     from ..backends.cuda import matmul  # noqa: PLC0415 - ember.backends imports ember.cuda
 
     dt = x.dtype
-    one, zero = np.ones((), dt), np.zeros((), dt)
+    one, zero = _SCALARS[dt]
     if dt == np.float64:
         compute = _COMPUTE_64F
     else:
         compute = _COMPUTE_32F_FAST_TF32 if matmul._tf32() else _COMPUTE_32F
     r = _CUDA_R[dt]
     try:
-        cublas.gemmStridedBatchedEx(
-            cp.cuda.device.get_cublas_handle(),
+        _cublas.gemmStridedBatchedEx(
+            cupy().cuda.device.get_cublas_handle(),
             transa,
             transb,
             M,

@@ -14,13 +14,13 @@ import ember
 
 from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
-from ..._backend import xp_of
+from ..._backend import ones_like_rows, xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from ..._ops.blas import _matmul_arrays as _bmm  # a batched CuPy product is one cuBLAS call
 from ...cuda import _blas, _fused
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
-from .linear import linear
+from .linear import _mm, linear
 from .vision import pad as _pad
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -117,16 +117,55 @@ def _dense_like(t, shape, dt):
     return base.transpose(inv)
 
 
-def _bmm_into(a, b, like, dt, grad=False):
+def _bmm_into(a, b, like, dt, grad=False, out=None):
     """a @ b written straight into an array laid out like `like` (see _like_layout; a gradient takes like's
-    exact stride order)."""
-    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    out = _dense_like(like, shape, dt) if grad else _like_layout(like, shape, dt)
+    exact stride order), or into `out` when given."""
+    if out is None:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+        out = _dense_like(like, shape, dt) if grad else _like_layout(like, shape, dt)
     if type(a) is np.ndarray:
         np.matmul(a, b, out=out)
     elif _blas.bmm(a, b, out) is None:  # out's batch does not merge into one stride: compute, then copy in
         out[...] = _bmm(a, b)
     return out
+
+
+def _sdpa_backward_arrays(gd, qd, kd, vd, P, keep, scale, same, need, outs=(None, None, None)):
+    """Gradients (gq, gk, gv, g_mask) of attention on arrays, for the flags in `need`: gd the output's
+    gradient, P the probabilities (before dropout), keep the scaled dropout mask or None. `same`: the
+    arrays are in the output's dtype (the gradients are then written laid out like q, k, v, or into
+    `outs`)."""
+    dt = P.dtype
+    n0, n1, n2, want_m = need
+    gv = gq = gk = gm = None
+    oq, ok, ov = outs
+    if n2:
+        Pd = P if keep is None else P * keep
+        Pt = np.swapaxes(Pd, -1, -2)
+        gv = _bmm_into(Pt, gd, vd, dt, True, ov) if same else _bmm(Pt, gd)
+        Pd = Pt = None
+    if n0 or n1 or want_m:
+        # dS = P * (dP - rowsum(dP * P)), in place in the fresh dP (the row sums: row dot products)
+        dS = _bmm(gd, np.swapaxes(vd, -1, -2))
+        if keep is not None:
+            dS *= keep
+        if not want_m and _fused.usable(dS) and P.flags.c_contiguous and dS.flags.c_contiguous:
+            dS = _fused.softmax_bwd(dS, P, False, scale)  # the row sums, the product and the scale: one kernel
+        else:
+            if type(dS) is np.ndarray:
+                dS -= np.vecdot(dS, P)[..., None]
+            else:  # CuPy has no vecdot
+                dS -= (dS * P).sum(axis=-1, keepdims=True)
+            dS *= P
+            if want_m:
+                gm = dS.copy()
+            dS *= dt.type(scale)
+        if n0:
+            gq = _bmm_into(dS, kd, qd, dt, True, oq) if same else _bmm(dS, kd)
+        if n1:
+            dSt = np.swapaxes(dS, -1, -2)
+            gk = _bmm_into(dSt, qd, kd, dt, True, ok) if same else _bmm(dSt, qd)
+    return gq, gk, gv, gm
 
 
 class ScaledDotProductFlashAttentionForCpuBackward0(Node):
@@ -141,40 +180,10 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
             od = g._data.dtype
             gd = g._data.astype(dt, copy=False)
             qd, kd, vd = (t._data.astype(dt, copy=False) for t in (q, k, v))
-            same = od is dt
             n_in = len(self.next_functions)
-            gv = gq = gk = gm = None
-            if self.needs(2):
-                Pd = P if keep is None else P * keep
-                gv = _bmm_into(np.swapaxes(Pd, -1, -2), gd, vd, dt, True) if same else _bmm(np.swapaxes(Pd, -1, -2), gd)
-                Pd = None
-            n0, n1 = self.needs(0), self.needs(1)
-            want_m = n_in > 3 and self.needs(3)
-            if n0 or n1 or want_m:
-                # dS = P * (dP - rowsum(dP * P)), in place in the fresh dP (the row sums: row dot products)
-                dS = _bmm(gd, np.swapaxes(vd, -1, -2))
-                if keep is not None:
-                    dS *= keep
-                if not want_m and _fused.usable(dS) and P.flags.c_contiguous and dS.flags.c_contiguous:
-                    dS = _fused.softmax_bwd(dS, P, False, scale)  # the row sums, the product and the scale: one kernel
-                else:
-                    if type(dS) is np.ndarray:
-                        dS -= np.vecdot(dS, P)[..., None]
-                    else:  # CuPy has no vecdot
-                        dS -= (dS * P).sum(axis=-1, keepdims=True)
-                    dS *= P
-                    if want_m:
-                        gm = dS.copy()
-                    dS *= dt.type(scale)
-                if n0:
-                    gq = _bmm_into(dS, kd, qd, dt, True) if same else _bmm(dS, kd)
-                if n1:
-                    gk = (
-                        _bmm_into(np.swapaxes(dS, -1, -2), qd, kd, dt, True)
-                        if same
-                        else _bmm(np.swapaxes(dS, -1, -2), qd)
-                    )
-            res = tuple(None if a is None else make(a if a.dtype is od else a.astype(od)) for a in (gq, gk, gv, gm))
+            need = (self.needs(0), self.needs(1), self.needs(2), n_in > 3 and self.needs(3))
+            grads = _sdpa_backward_arrays(gd, qd, kd, vd, P, keep, scale, od is dt, need)
+            res = tuple(None if a is None else make(a if a.dtype is od else a.astype(od)) for a in grads)
             return res[:n_in]
         # differentiable recomputation (create_graph=True)
         s = O.matmul(q, k.transpose(-2, -1)) * scale
@@ -207,46 +216,13 @@ def _check_p(p):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def scaled_dot_product_attention(
-    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
-):
-    """Matches `torch.nn.functional.scaled_dot_product_attention`."""
-    if AUTOCAST.on:
-        args = (query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
-        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention, args, {})
-    for t, nm in ((query, "query"), (key, "key"), (value, "value")):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"scaled_dot_product_attention(): argument '{nm}' must be Tensor, not {type(t).__name__}")
-    if is_causal and attn_mask is not None:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
-    _check_p(dropout_p)
-    if query.dtype != key.dtype or query.dtype != value.dtype:
-        raise RuntimeError(
-            "Expected query, key, and value to have the same dtype, but got query.dtype: "
-            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead."
-        )
-    if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
-        hq, hk = query.shape[-3], key.shape[-3]
-        if hk != hq:
-            if hq % hk != 0:
-                raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
-            key = key.repeat_interleave(hq // hk, -3)
-            value = value.repeat_interleave(hq // value.shape[-3], -3)
-    E = query.shape[-1]
-    if key.shape[-1] != E:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{_lead(query)}, {E}] but got: [{_lead(key)}, {key.shape[-1]}]."
-        )
-    if key.shape[-2] != value.shape[-2]:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{_lead(value)}, {key.shape[-2]}] but got: [{_lead(value)}, {value.shape[-2]}]."
-        )
-    sc = 1.0 / math.sqrt(E) if scale is None else float(scale)
-    od = query._data.dtype
-    dt = _F32 if od.itemsize == 2 else od
-    qd, kd, vd = (t._data.astype(dt, copy=False) for t in (query, key, value))
+def _sdpa_forward_arrays(qd, kd, vd, od, sc, attn_mask, dropout_p, is_causal, query, out=None):
+    """Attention on arrays qd, kd, vd (computed in their dtype dt; od the output's dtype): returns the output
+    o, the probabilities P (before dropout), the scaled dropout mask `keep` (or None), the additive mask as an
+    array (`bias`, for the create_graph recomputation), the rows that had no finite score (`dead`) and the
+    float mask tensor when one was added (`fmask`, an input of the node). `query` gives the dropout noise's
+    device and dtype; `out`, where o is written (in the output's dtype)."""
+    dt = qd.dtype
     L, S = qd.shape[-2], kd.shape[-2]
     s = _bmm(qd, np.swapaxes(kd, -1, -2))
     # CuPy: the scale and a causal mask go into the softmax kernel (a float mask must be added to the scaled
@@ -313,10 +289,53 @@ def scaled_dot_product_attention(
     else:
         Pv = P
     if od is dt:
-        o = _bmm_into(Pv, vd, qd, dt)
+        o = _bmm_into(Pv, vd, qd, dt, out=out)
     else:
         o = _bmm(Pv, vd).astype(od)
-    Pv = None
+    return o, P, keep, bias, dead, fmask
+
+
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
+    """Matches `torch.nn.functional.scaled_dot_product_attention`."""
+    if AUTOCAST.on:
+        args = (query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention, args, {})
+    for t, nm in ((query, "query"), (key, "key"), (value, "value")):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"scaled_dot_product_attention(): argument '{nm}' must be Tensor, not {type(t).__name__}")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    _check_p(dropout_p)
+    if query.dtype != key.dtype or query.dtype != value.dtype:
+        raise RuntimeError(
+            "Expected query, key, and value to have the same dtype, but got query.dtype: "
+            f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead."
+        )
+    if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
+        hq, hk = query.shape[-3], key.shape[-3]
+        if hk != hq:
+            if hq % hk != 0:
+                raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+            key = key.repeat_interleave(hq // hk, -3)
+            value = value.repeat_interleave(hq // value.shape[-3], -3)
+    E = query.shape[-1]
+    if key.shape[-1] != E:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{_lead(query)}, {E}] but got: [{_lead(key)}, {key.shape[-1]}]."
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{_lead(value)}, {key.shape[-2]}] but got: [{_lead(value)}, {value.shape[-2]}]."
+        )
+    sc = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    od = query._data.dtype
+    dt = _F32 if od.itemsize == 2 else od
+    qd, kd, vd = (t._data.astype(dt, copy=False) for t in (query, key, value))
+    o, P, keep, bias, dead, fmask = _sdpa_forward_arrays(qd, kd, vd, od, sc, attn_mask, dropout_p, is_causal, query)
     out = make(o)
     inputs = (query, key, value) if fmask is None else (query, key, value, fmask)
     if GRAD.enabled and any(t._requires_grad for t in inputs):
@@ -440,6 +459,155 @@ def _in_projection(q, k, v, w_q, w_k, w_v, b_q=None, b_k=None, b_v=None):
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
 
 
+# -- fused self-attention (one graph node for the projections, the head split and the attention) ---------
+
+FUSE_SELF_ATTENTION = True  # tests turn it off to compare with the op-by-op path
+
+
+class MultiheadSelfAttentionBackward0(Node):
+    """Backward of _self_attention_fused. Inputs: query (L, B, E), in-projection weight and bias, out-projection
+    weight and bias (the biases only when given). Arrays kept on the node: the in-projection's input rows X2,
+    q/k/v (views of one (3, L, B, H, hd) buffer), the probabilities P, the dropout mask, and the attention
+    output's rows A2; rows are in (time, batch) order throughout."""
+
+    def backward(self, g):
+        x, w, b, wo, bo = self.saved
+        idx = self.idx  # input slot of each of x, w, b, wo, bo (None: not an input)
+        need = [i is not None and self.needs(i) for i in idx]
+        gd = g._data
+        if GRAD.enabled or type(gd) is not type(self.P):
+            return self._differentiable(g, x, w, b, wo, bo, need)
+        L, B, E = x.shape
+        H = self.heads
+        hd = E // H
+        xp = xp_of(gd)
+        G2 = gd.reshape(L * B, E)
+        res = [None] * 5
+        if need[3]:
+            res[3] = _mm(G2.T, self.A2)
+        if need[4]:
+            res[4] = ones_like_rows(G2, L * B) @ G2
+        if need[0] or need[1] or need[2]:
+            # (B, H, L, hd) views whose batch dims merge into one stride: one strided-batched GEMM each
+            gA = _mm(G2, wo._data).reshape(L, B, H, hd).transpose(1, 2, 0, 3)
+            dbuf = xp.empty((3, L, B, H, hd), self.P.dtype)
+            outs = tuple(dbuf[i].transpose(1, 2, 0, 3) for i in range(3))
+            q, k, v = self.qkv
+            got = _sdpa_backward_arrays(gA, q, k, v, self.P, self.keep, self.scale, True, (True,) * 3 + (False,), outs)
+            for gi, want in zip(got, outs):
+                if gi is not want:  # (a layout the product could not write into)
+                    want[...] = gi
+            dP = dbuf.transpose(1, 2, 0, 3, 4).reshape(L * B, 3 * E)
+            dbuf = got = None
+            if need[0]:
+                res[0] = _mm(dP, w._data).reshape(L, B, E)
+            if need[1]:
+                res[1] = _mm(dP.T, self.X2)
+            if need[2]:
+                res[2] = ones_like_rows(dP, L * B) @ dP
+        out = [None] * len(self.next_functions)
+        for i, slot in enumerate(idx):
+            if slot is not None and res[i] is not None:
+                out[slot] = make(res[i])
+        return tuple(out)
+
+    def _differentiable(self, g, x, w, b, wo, bo, need):
+        """Under create_graph: the forward again with ember ops (the same dropout mask), differentiated."""
+        L, B, E = x.shape
+        H = self.heads
+        hd = E // H
+        with ember.enable_grad():
+            qkv = linear(x, w, b).unflatten(-1, (3, H, hd)).permute(2, 1, 3, 0, 4)  # (3, B, H, L, hd)
+            q, k, v = qkv.unbind(0)
+            s = O.matmul(q, k.transpose(-2, -1)) * self.scale
+            if self.bias is not None:
+                s = s + make(self.bias)
+            dead = None if self.dead is None else make(self.dead)
+            if dead is not None:
+                s = s.masked_fill(dead, 0.0)
+            P = _softmax(s, -1)
+            if dead is not None:
+                P = P.masked_fill(dead, 0.0)
+            if self.keep is not None:
+                P = P * make(self.keep)
+            a = O.matmul(P, v).permute(2, 0, 1, 3).reshape(L, B, E)
+            y = linear(a, wo, bo)
+        ins = [t for t, n in zip((x, w, b, wo, bo), need) if n]
+        got = iter(ember.autograd.grad(y, ins, g, create_graph=True, allow_unused=True))
+        res = [next(got) if n else None for n in need]
+        out = [None] * len(self.next_functions)
+        for i, slot in enumerate(self.idx):
+            if slot is not None:
+                out[slot] = res[i]
+        return tuple(out)
+
+    def _release_extra(self):
+        self.P = self.keep = self.bias = self.dead = self.qkv = self.X2 = self.A2 = None
+
+
+def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
+    """Self-attention of x (L, B, E) with a packed in-projection, as multi_head_attention_forward computes it
+    without weights, recorded as one graph node: the in-projection GEMM, the heads (one copy into a
+    (3, L, B, H, hd) buffer), attention, the out-projection GEMM. The layouts are the op-by-op path's (rows in
+    (time, batch) order; each head's q, k, v and output one stride apart, so each batched product is one
+    strided-batched GEMM), and so is the output's: contiguous (L, B, E). None where a case is not covered (the
+    op-by-op path then runs, and raises what it raises)."""
+    X = x._data
+    L, B, E = X.shape
+    tensors = [t for t in (w, b, wo, bo, attn_mask) if t is not None]
+    if any(not isinstance(t, Tensor) for t in tensors) or 0 in (L, B, E):
+        return None
+    kind = type(X)
+    if any(type(t._data) is not kind for t in tensors):
+        return None
+    if kind is not np.ndarray and any(t._data.device.id != X.device.id for t in tensors):
+        return None
+    dt = X.dtype
+    if dt.kind != "f" or dt.itemsize < 4 or any(t._data.dtype != dt for t in (w, b, wo, bo) if t is not None):
+        return None
+    if tuple(w.shape) != (3 * E, E) or tuple(wo.shape) != (E, E):
+        return None
+    if (b is not None and tuple(b.shape) != (3 * E,)) or (bo is not None and tuple(bo.shape) != (E,)):
+        return None
+    if attn_mask is not None and (
+        attn_mask._requires_grad or tuple(attn_mask.shape) != (L, L) or attn_mask._data.dtype not in (dt, np.bool_)
+    ):
+        return None
+    hd = E // H
+    xp = np if kind is np.ndarray else xp_of(X)
+    X2 = X.reshape(L * B, E)  # (a batch-first input seen as (L, B, E) is copied, as torch's linear copies it)
+    Pr = _mm(X2, w._data.T)
+    if b is not None:
+        Pr += b._data
+    buf = xp.empty((3, L, B, H, hd), dt)
+    buf[...] = Pr.reshape(L, B, 3, H, hd).transpose(2, 0, 1, 3, 4)
+    Pr = None
+    q, k, v = (buf[i].transpose(1, 2, 0, 3) for i in range(3))  # (B, H, L, hd)
+    sc = 1.0 / math.sqrt(hd)
+    o_rows = xp.empty((L, B, H, hd), dt)
+    _, P, keep, bias, dead, _ = _sdpa_forward_arrays(
+        q, k, v, dt, sc, attn_mask, dropout_p, is_causal, x, o_rows.transpose(1, 2, 0, 3)
+    )
+    A2 = o_rows.reshape(L * B, E)
+    Y2 = _mm(A2, wo._data.T)
+    if bo is not None:
+        Y2 += bo._data
+    out = make(Y2.reshape(L, B, E))
+    inputs = [x, w, b, wo, bo]
+    if GRAD.enabled and any(t is not None and t._requires_grad for t in inputs):
+        node = MultiheadSelfAttentionBackward0()
+        slots, idx = [], []
+        for t in inputs:
+            idx.append(None if t is None else len(slots))
+            if t is not None:
+                slots.append(t)
+        node.idx, node.heads, node.scale = idx, H, sc
+        node.P, node.keep, node.bias, node.dead, node.qkv, node.X2, node.A2 = P, keep, bias, dead, (q, k, v), X2, A2
+        node.save(x, w, b, wo, bo)
+        attach(out, node, tuple(slots))
+    return out
+
+
 def multi_head_attention_forward(
     query,
     key,
@@ -501,6 +669,36 @@ def multi_head_attention_forward(
             )
     elif tuple(key.shape) != tuple(value.shape):
         raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+    if (
+        FUSE_SELF_ATTENTION
+        and is_batched
+        and query is key
+        and key is value
+        and not use_separate_proj_weight
+        and in_proj_weight is not None
+        and not need_weights
+        and not AUTOCAST.on
+        and bias_k is None
+        and bias_v is None
+        and not add_zero_attn
+        and static_k is None
+        and static_v is None
+        and key_padding_mask is None
+        and (attn_mask is None or attn_mask.dim() == 2)
+    ):
+        out = _self_attention_fused(
+            query,
+            num_heads,
+            in_proj_weight,
+            in_proj_bias,
+            out_proj_weight,
+            out_proj_bias,
+            attn_mask,
+            dropout_p if training else 0.0,
+            is_causal,
+        )
+        if out is not None:
+            return out, None
     if not use_separate_proj_weight:
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
