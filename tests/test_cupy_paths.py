@@ -201,6 +201,21 @@ def test_strided_batched_gemm_on_the_operands_as_they_lie(fake_cuda, dt, sa, sb,
     np.testing.assert_allclose(out.get(), np.matmul(a, b), rtol=1e-5 if dt == np.float32 else 1e-12, atol=1e-6)
 
 
+def test_strided_batched_gemm_runs_on_the_callers_stream(fake_cuda):
+    import cupy  # the stand-in  # noqa: PLC0415
+    from fakecupy import cublas  # noqa: PLC0415
+
+    x = ember.randn(2, 3, 4, device="cuda")
+    y = ember.randn(2, 4, 5, device="cuda")
+    s = ember.cuda.Stream()
+    with ember.cuda.stream(s):
+        r = ember.bmm(x, y)
+    assert cublas.CALL_STREAMS[-1] == s.cuda_stream != 0
+    ember.bmm(x, y)
+    assert cublas.CALL_STREAMS[-1] == cupy.cuda.get_current_stream().ptr
+    np.testing.assert_allclose(r.cpu().numpy(), np.matmul(x.cpu().numpy(), y.cpu().numpy()), rtol=1e-5, atol=1e-6)
+
+
 def test_strided_batched_gemm_declines_what_it_cannot_describe(fake_cuda, monkeypatch):
     import cupy  # the stand-in  # noqa: PLC0415
     from fakecupy import cublas  # noqa: PLC0415

@@ -172,8 +172,11 @@ def _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
         compute = _COMPUTE_32F_FAST_TF32 if matmul._tf32() else _COMPUTE_32F
     r = _CUDA_R[dt]
     try:
+        cuda = cupy().cuda
+        handle = cuda.device.get_cublas_handle()
+        _cublas.setStream(handle, cuda.get_current_stream().ptr)  # the handle is shared: the caller's stream
         _cublas.gemmStridedBatchedEx(
-            cupy().cuda.device.get_cublas_handle(),
+            handle,
             transa,
             transb,
             M,

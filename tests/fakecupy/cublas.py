@@ -16,6 +16,12 @@ CUBLAS_OP_N, CUBLAS_OP_T = 0, 1
 _DTYPES = {0: np.dtype(np.float32), 1: np.dtype(np.float64)}  # cudaDataType_t
 _COMPUTE = {68: 0, 77: 0, 70: 1}  # cublasComputeType_t -> the data type it serves
 CALLS = []  # (transa, transb, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batchCount, computeType)
+STREAMS = {}  # handle -> the stream set on it (cuBLAS launches its kernels there)
+CALL_STREAMS = []  # the stream of each call in CALLS
+
+
+def setStream(handle, stream):  # noqa: N802 - CuPy's name
+    STREAMS[handle] = int(stream)
 
 
 class CUBLASError(RuntimeError):
@@ -65,6 +71,7 @@ def gemmStridedBatchedEx(  # noqa: N802 - CuPy's name
     if lda < max(1, a_rows) or ldb < max(1, b_rows) or ldc < max(1, m):
         raise CUBLASError("CUBLAS_STATUS_INVALID_VALUE")
     CALLS.append((transa, transb, m, n, k, lda, strideA, ldb, strideB, ldc, strideC, batchCount, computeType))
+    CALL_STREAMS.append(STREAMS.get(handle, 0))
     _core.count("cublas:gemmStridedBatchedEx")
     if 0 in (m, n, batchCount):
         return
