@@ -59,9 +59,10 @@ def record(phase, ok, what="", err=None):
     else:
         r["fail"] += 1
         if len(r["failures"]) < 25:
-            # the first non-empty line: NumPy's assertion messages start with a newline
-            line = next((ln for ln in str(err).splitlines() if ln.strip()), "") if err else ""
-            r["failures"].append(f"{what}: {type(err).__name__}: {line[:200]}" if err else what)
+            # the first non-empty lines (NumPy's assertion messages start with a newline; the second line is
+            # the caller's err_msg, e.g. "forward" or "grad 0")
+            line = " | ".join([ln.strip() for ln in str(err).splitlines() if ln.strip()][:3]) if err else ""
+            r["failures"].append(f"{what}: {type(err).__name__}: {line[:300]}" if err else what)
 
 
 # -- 0. setup -----------------------------------------------------------------------------------------
@@ -346,6 +347,16 @@ def phase_op_table(deadline, families):
         oracle.DEVICE = orig
 
 
+def _oracle_grad_wrong(op, s, torch):
+    """Gradients the GPU machine's torch (older than the pinned 2.13) gets wrong: before 2.13, trace's backward
+    of a tall matrix also wrote off the diagonal (pytorch/pytorch#171704)."""
+    version = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2])
+    if op.name.endswith("trace") and version < (2, 13):
+        a = s.args[0] if s.args else None
+        return a is not None and a.ndim == 2 and a.shape[0] > a.shape[1]
+    return False
+
+
 def _compare_sample(op, s, dt, oracle, torch, ember, np):
     rtol, atol = op.rtol, op.atol
     want_grad = op.grad and dt == "float32"
@@ -369,7 +380,14 @@ def _compare_sample(op, s, dt, oracle, torch, ember, np):
         return
     rng = np.random.default_rng(1)
     ups = [rng.standard_normal(tuple(o.shape)).astype(np.float32) for o in tdiff]
-    tg = torch.autograd.grad(tdiff, tleaves, [torch.tensor(u) for u in ups], allow_unused=True)
+    if _oracle_grad_wrong(op, s, torch):
+        return
+    try:
+        tg = torch.autograd.grad(tdiff, tleaves, [torch.tensor(u) for u in ups], allow_unused=True)
+    except RuntimeError as e:
+        if "not implemented" in str(e):  # torch has no derivative for it (aminmax): no oracle for the gradient
+            return
+        raise
     eg = ember.autograd.grad(
         gdiff, eleaves, [ember.tensor(u, device=o.device) for u, o in zip(ups, gdiff)], allow_unused=True
     )
