@@ -26,7 +26,8 @@ import numpy as np  # noqa: E402
 from gpu_profile import build  # noqa: E402
 
 
-def host_and_total(lib, kind, steps, sync):
+def warm_step(lib, kind, sync):
+    """One train step of the workload on cuda (zero_grad, forward, backward, AdamW), run 3 times to warm up."""
     _, opt, fwd = build(lib, kind, "cuda")
 
     def step():
@@ -37,6 +38,11 @@ def host_and_total(lib, kind, steps, sync):
     for _ in range(3):
         step()
     sync()
+    return step
+
+
+def host_and_total(lib, kind, steps, sync):
+    step = warm_step(lib, kind, sync)
     host, total = [], []
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -56,19 +62,10 @@ def interleaved(kind, rounds, steps):
 
     import ember
 
-    runs = []
-    for lib, sync in ((ember, ember.cuda.synchronize), (torch, torch.cuda.synchronize)):
-        _, opt, fwd = build(lib, kind, "cuda")
-
-        def step(opt=opt, fwd=fwd):
-            opt.zero_grad()
-            fwd().backward()
-            opt.step()
-
-        for _ in range(3):
-            step()
-        sync()
-        runs.append((step, sync, []))
+    runs = [
+        (warm_step(lib, kind, sync), sync, [])
+        for lib, sync in ((ember, ember.cuda.synchronize), (torch, torch.cuda.synchronize))
+    ]
     for _ in range(rounds):
         for step, sync, times in runs:
             sync()
