@@ -90,13 +90,19 @@ def test_fused_dropout_draws_as_the_op_by_op_path():
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.4])
-def test_fused_double_backward_equals_op_by_op(dropout):
+@pytest.mark.parametrize("mask", ["causal", "float", "bool"])
+def test_fused_double_backward_equals_op_by_op(dropout, mask):
     _, em = _pair(6, 3, dtype=np.float64, dropout=dropout)
     xs = RNG.standard_normal((2, 4, 6))
+    kw = {
+        "causal": {"is_causal": True, "attn_mask": ember.nn.Transformer.generate_square_subsequent_mask(4)},
+        "float": {"attn_mask": ember.tensor(RNG.standard_normal((4, 4)))},
+        "bool": {"attn_mask": ember.tensor(np.triu(np.ones((4, 4), bool), 1))},
+    }[mask]
     res = []
     for fused in (True, False):
         x = ember.tensor(xs, requires_grad=True)
-        out = _run(em, x, fused, is_causal=True, attn_mask=ember.nn.Transformer.generate_square_subsequent_mask(4))
+        out = _run(em, x, fused, **kw)
         gx, gw = ember.autograd.grad(out.sin().sum(), (x, em.in_proj_weight), create_graph=True)
         (gx.square().sum() + gw.square().sum()).backward()
         res.append([to_np(x.grad)] + [to_np(p.grad) for p in em.parameters()])

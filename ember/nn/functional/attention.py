@@ -522,6 +522,8 @@ class MultiheadSelfAttentionBackward0(Node):
             s = O.matmul(q, k.transpose(-2, -1)) * self.scale
             if self.bias is not None:
                 s = s + make(self.bias)
+            if self.fmask is not None:
+                s = s + self.fmask
             dead = None if self.dead is None else make(self.dead)
             if dead is not None:
                 s = s.masked_fill(dead, 0.0)
@@ -542,7 +544,7 @@ class MultiheadSelfAttentionBackward0(Node):
         return tuple(out)
 
     def _release_extra(self):
-        self.P = self.keep = self.bias = self.dead = self.qkv = self.X2 = self.A2 = None
+        self.P = self.keep = self.bias = self.dead = self.fmask = self.qkv = self.X2 = self.A2 = None
 
 
 def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
@@ -585,7 +587,7 @@ def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
     q, k, v = (buf[i].transpose(1, 2, 0, 3) for i in range(3))  # (B, H, L, hd)
     sc = 1.0 / math.sqrt(hd)
     o_rows = xp.empty((L, B, H, hd), dt)
-    _, P, keep, bias, dead, _ = _sdpa_forward_arrays(
+    _, P, keep, bias, dead, fmask = _sdpa_forward_arrays(
         q, k, v, dt, sc, attn_mask, dropout_p, is_causal, x, o_rows.transpose(1, 2, 0, 3)
     )
     A2 = o_rows.reshape(L * B, E)
@@ -601,7 +603,7 @@ def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
             idx.append(None if t is None else len(slots))
             if t is not None:
                 slots.append(t)
-        node.idx, node.heads, node.scale = idx, H, sc
+        node.idx, node.heads, node.scale, node.fmask = idx, H, sc, fmask  # fmask: a float mask (no grad)
         node.P, node.keep, node.bias, node.dead, node.qkv, node.X2, node.A2 = P, keep, bias, dead, (q, k, v), X2, A2
         node.save(x, w, b, wo, bo)
         attach(out, node, tuple(slots))
