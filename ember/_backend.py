@@ -95,6 +95,15 @@ def xp_for(dev):
 _ONES = {}
 
 
+def contiguous_strides(shape):
+    """C-order strides of `shape` in elements, as torch gives them (a zero-size dim counts as 1)."""
+    st, acc = [], 1
+    for s in reversed(shape):
+        st.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(st))
+
+
 def ones_like_rows(arr, n):
     """A cached read-only-by-convention vector of n ones in arr's dtype on arr's device: the left operand of
     the GEMVs that sum rows (a fresh one is a fill launch each call on the GPU). Never written to."""

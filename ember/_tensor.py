@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 
 from . import _dtype as D
-from ._backend import device_of
+from ._backend import contiguous_strides, device_of
 from .autograd.graph import AccumulateGrad, _vc_of  # noqa: F401 - _vc_of is imported from here by other modules
 
 _new = object.__new__
@@ -107,11 +107,7 @@ class Tensor:
     def stride(self, dim=None):
         d = self._data
         if d.size == 0:  # NumPy leaves strides of empty arrays arbitrary; torch uses contiguous ones
-            st, acc = [], 1
-            for s in reversed(d.shape):
-                st.append(acc)
-                acc *= max(s, 1)
-            st = tuple(reversed(st))
+            st = contiguous_strides(d.shape)
         else:
             isz = d.itemsize
             st = tuple(s // isz for s in d.strides)

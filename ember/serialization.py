@@ -30,7 +30,7 @@ import zipfile
 import numpy as np
 
 from . import _dtype as D
-from ._backend import cuda_available, device_of, to_device, xp_of
+from ._backend import contiguous_strides, cuda_available, device_of, to_device, xp_of
 from ._device import device as _Device
 from ._ops._core import view_of
 from ._ops.shape2 import as_strided
@@ -144,14 +144,6 @@ def _owner(a):
     return a
 
 
-def _contig_strides(shape):
-    st, acc = [], 1
-    for s in reversed(shape):
-        st.append(acc)
-        acc *= max(s, 1)
-    return tuple(reversed(st))
-
-
 class _SaveState:
     def __init__(self, legacy):
         self.legacy = legacy
@@ -166,7 +158,7 @@ class _SaveState:
     def _own_copy(self, a, dtype):
         xp = xp_of(a)
         flat = xp.ascontiguousarray(a).reshape(-1).view(xp.uint8)
-        return self._new(dtype, flat, flat), 0, _contig_strides(a.shape)
+        return self._new(dtype, flat, flat), 0, contiguous_strides(a.shape)
 
     def storage_of(self, t):
         """(storage, storage_offset, stride) of tensor t, sharing one storage among tensors on one buffer."""
@@ -200,7 +192,7 @@ class _SaveState:
         if not ok or end >= rec.numel:
             return self._own_copy(a, dtype)
         if a.ndim and all(n == 1 for n in a.shape):
-            stride = list(_contig_strides(a.shape))
+            stride = list(contiguous_strides(a.shape))
         return rec, diff // isz, tuple(stride)
 
     def reduce_tensor(self, t):

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .._backend import cupy
+from .._backend import contiguous_strides, cupy
 
 _OP_N, _OP_T = 0, 1
 _CUDA_R = {np.dtype(np.float32): 0, np.dtype(np.float64): 1}  # cudaDataType_t
@@ -102,14 +102,6 @@ def bmm(a, b, out=None):
     return c if _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count) else None
 
 
-def _contiguous_strides(shape, itemsize):
-    strides, step = [], itemsize
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
-
-
 def _plan(a, b, out):
     """The arguments of the strided-batched GEMM computing a @ b (into out, or a fresh C-contiguous array):
     (output shape, operands swapped, transa, transb, M, N, K, ldx, stride x, ldy, stride y, ldc, stride c,
@@ -133,7 +125,7 @@ def _plan(a, b, out):
         return None
     shape = batch + (m, n)
     if out is None:
-        c_shape, c_strides = shape, _contiguous_strides(shape, isz)
+        c_shape, c_strides = shape, tuple(s * isz for s in contiguous_strides(shape))
     else:
         if out.dtype != a.dtype or tuple(out.shape) != shape:
             return None
@@ -153,23 +145,24 @@ def _plan(a, b, out):
 
 
 _SCALARS = {dt: (np.ones((), dt), np.zeros((), dt)) for dt in _CUDA_R}  # alpha and beta, kept alive
-_cublas = None
+_cublas = _matmul = None  # CuPy's cuBLAS bindings and ember.backends.cuda.matmul, bound on first use
 
 
 def _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
-    global ENABLED, _cublas
+    global ENABLED, _cublas, _matmul
     if _cublas is None:
         from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
 
-        _cublas = cublas
-    from ..backends.cuda import matmul  # noqa: PLC0415 - ember.backends imports ember.cuda
+        from ..backends.cuda import matmul  # noqa: PLC0415 - ember.backends imports ember.cuda
+
+        _cublas, _matmul = cublas, matmul
 
     dt = x.dtype
     one, zero = _SCALARS[dt]
     if dt == np.float64:
         compute = _COMPUTE_64F
     else:
-        compute = _COMPUTE_32F_FAST_TF32 if matmul._tf32() else _COMPUTE_32F
+        compute = _COMPUTE_32F_FAST_TF32 if _matmul._tf32() else _COMPUTE_32F
     r = _CUDA_R[dt]
     try:
         cuda = cupy().cuda
