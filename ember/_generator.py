@@ -345,11 +345,6 @@ class CudaGenerator(Generator):
         self._offset = 0
         return self
 
-    def seed(self):
-        s = int.from_bytes(os.urandom(8), "little")
-        self.manual_seed(s)
-        return s
-
     def _state_bytes(self):
         return np.array([self._seed, self._offset], np.uint64).view(np.uint8).copy()
 
