@@ -168,6 +168,22 @@ def _sdpa_backward_arrays(gd, qd, kd, vd, P, keep, scale, same, need, outs=(None
     return gq, gk, gv, gm
 
 
+def _probs_graph(q, k, scale, bias, mask, dead):
+    """Attention's probabilities from tensors q and k with ember ops (a graph, for create_graph): the scaled
+    scores plus the additive mask array `bias` and the float mask tensor `mask`, softmax, and zeros on the
+    rows in the bool array `dead` (no finite score)."""
+    s = O.matmul(q, k.transpose(-2, -1)) * scale
+    if bias is not None:
+        s = s + make(bias)
+    if mask is not None:
+        s = s + mask
+    dead = None if dead is None else make(dead)
+    if dead is not None:  # finite scores on the dead rows, or their NaN reaches every gradient
+        s = s.masked_fill(dead, 0.0)
+    P = _softmax(s, -1)
+    return P if dead is None else P.masked_fill(dead, 0.0)
+
+
 class ScaledDotProductFlashAttentionForCpuBackward0(Node):
     """Inputs (q, k, v, attn_mask); saved q, k, v (+ the float mask) and the probabilities."""
 
@@ -186,17 +202,7 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
             res = tuple(None if a is None else make(a if a.dtype is od else a.astype(od)) for a in grads)
             return res[:n_in]
         # differentiable recomputation (create_graph=True)
-        s = O.matmul(q, k.transpose(-2, -1)) * scale
-        if self.bias is not None:
-            s = s + make(self.bias)
-        if mask is not None:
-            s = s + mask
-        dead = None if self.dead is None else make(self.dead)
-        if dead is not None:  # finite scores on the dead rows, or their NaN reaches every gradient
-            s = s.masked_fill(dead, 0.0)
-        P = _softmax(s, -1)
-        if dead is not None:
-            P = P.masked_fill(dead, 0.0)
+        P = _probs_graph(q, k, scale, self.bias, mask, self.dead)
         Pd = P if keep is None else P * make(keep)
         gv = O.matmul(Pd.transpose(-2, -1), g)
         dP = O.matmul(g, v.transpose(-2, -1))
@@ -493,23 +499,16 @@ class MultiheadSelfAttentionBackward0(Node):
             dbuf = xp.empty((3, L, B, H, hd), self.P.dtype)
             outs = tuple(dbuf[i].transpose(1, 2, 0, 3) for i in range(3))
             q, k, v = self.qkv
-            got = _sdpa_backward_arrays(gA, q, k, v, self.P, self.keep, self.scale, True, (True,) * 3 + (False,), outs)
-            for gi, want in zip(got, outs):
-                if gi is not want:  # (a layout the product could not write into)
-                    want[...] = gi
+            _sdpa_backward_arrays(gA, q, k, v, self.P, self.keep, self.scale, True, (True,) * 3 + (False,), outs)
             dP = dbuf.transpose(1, 2, 0, 3, 4).reshape(L * B, 3 * E)
-            dbuf = got = None
+            dbuf = None
             if need[0]:
                 res[0] = _mm(dP, w._data).reshape(L, B, E)
             if need[1]:
                 res[1] = _mm(dP.T, self.X2)
             if need[2]:
                 res[2] = ones_like_rows(dP, L * B) @ dP
-        out = [None] * len(self.next_functions)
-        for i, slot in enumerate(idx):
-            if slot is not None and res[i] is not None:
-                out[slot] = make(res[i])
-        return tuple(out)
+        return self._by_slot([None if r is None else make(r) for r in res])
 
     def _differentiable(self, g, x, w, b, wo, bo, need):
         """Under create_graph: the forward again with ember ops (the same dropout mask), differentiated."""
@@ -519,28 +518,21 @@ class MultiheadSelfAttentionBackward0(Node):
         with ember.enable_grad():
             qkv = linear(x, w, b).unflatten(-1, (3, H, hd)).permute(2, 1, 3, 0, 4)  # (3, B, H, L, hd)
             q, k, v = qkv.unbind(0)
-            s = O.matmul(q, k.transpose(-2, -1)) * self.scale
-            if self.bias is not None:
-                s = s + make(self.bias)
-            if self.fmask is not None:
-                s = s + self.fmask
-            dead = None if self.dead is None else make(self.dead)
-            if dead is not None:
-                s = s.masked_fill(dead, 0.0)
-            P = _softmax(s, -1)
-            if dead is not None:
-                P = P.masked_fill(dead, 0.0)
+            P = _probs_graph(q, k, self.scale, self.bias, self.fmask, self.dead)
             if self.keep is not None:
                 P = P * make(self.keep)
             a = O.matmul(P, v).permute(2, 0, 1, 3).reshape(L, B, E)
             y = linear(a, wo, bo)
         ins = [t for t, n in zip((x, w, b, wo, bo), need) if n]
         got = iter(ember.autograd.grad(y, ins, g, create_graph=True, allow_unused=True))
-        res = [next(got) if n else None for n in need]
+        return self._by_slot([next(got) if n else None for n in need])
+
+    def _by_slot(self, res):
+        """The gradients of (x, w, b, wo, bo) in the order of the node's inputs (the absent biases left out)."""
         out = [None] * len(self.next_functions)
-        for i, slot in enumerate(self.idx):
+        for r, slot in zip(res, self.idx):
             if slot is not None:
-                out[slot] = res[i]
+                out[slot] = r
         return tuple(out)
 
     def _release_extra(self):
@@ -576,7 +568,7 @@ def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
     ):
         return None
     hd = E // H
-    xp = np if kind is np.ndarray else xp_of(X)
+    xp = xp_of(X)
     X2 = X.reshape(L * B, E)  # (a batch-first input seen as (L, B, E) is copied, as torch's linear copies it)
     Pr = _mm(X2, w._data.T)
     if b is not None:
