@@ -666,3 +666,95 @@ def test_self_attention_as_one_node(launches, batch_first):
     for tp, ep in zip(tm.parameters(), em.parameters()):
         close(ep.grad, tp.grad, 1e-9, 1e-11)
     assert launches["safe_softmax"] == 1 and launches["softmax_bwd"] == 1
+    # the in-projection's rows split into q, k, v with the bias added, and back, in one launch each; the
+    # out-projection's bias added in place; both bias gradients as column sums
+    assert launches["qkv_split"] == 1 and launches["qkv_merge"] == 1
+    assert launches["bias_act"] == 1 and launches["col_sum"] == 2
+
+
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("xshape", [(7, 5), (2, 3, 5), (5,)])
+def test_linear_bias_kernels(launches, dt, xshape):
+    """Linear's bias is added in place by one kernel and its gradient is one column-sum launch (n not a multiple
+    of the kernel's 32 columns)."""
+    tx, ex = pair(rand(*xshape, dtype=dt))
+    tw, ew = pair(rand(37, 5, dtype=dt))
+    tb, eb = pair(rand(37, dtype=dt))
+    ty, ey = TF.linear(tx, tw, tb), EF.linear(ex, ew, eb)
+    rtol, atol = tols(dt)
+    close(ey, ty, rtol * 10, atol * 10)
+    g = rand(*ty.shape, dtype=dt)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+        close(e.grad, t.grad, rtol * 10, atol * 10)
+    assert launches["bias_act"] == 1 and launches["col_sum"] == 1
+
+
+@needs_emulation
+def test_linear_strided_bias_takes_the_generic_add(launches):
+    tx, ex = pair(rand(4, 6))
+    tw, ew = pair(rand(3, 6))
+    b = rand(6)
+    tb, eb = torch.tensor(b)[::2], ember.tensor(b, device="cuda")[::2]
+    close(EF.linear(ex, ew, eb), TF.linear(tx, tw, tb))
+    assert launches["bias_act"] == 0
+
+
+@needs_emulation
+@pytest.mark.parametrize("shape", [(1, 1), (3, 33), (40, 70), (0, 5), (6, 0)])
+def test_col_sum_one_and_two_passes(launches, monkeypatch, shape):
+    a = rand(*shape, dtype=np.float64)
+    x = ember.tensor(a, device="cuda")._data
+    one = _fused.col_sum(x)
+    np.testing.assert_allclose(one.get(), a.sum(0), rtol=1e-12, atol=1e-12)
+    monkeypatch.setattr(_fused, "_COL_SUM_ONE_PASS", 64)  # row chunks, then the sum of their partial sums
+    monkeypatch.setattr(_fused, "_COL_SUM_MIN_CHUNK", 8)
+    launches.clear()
+    two = _fused.col_sum(x)
+    np.testing.assert_allclose(two.get(), a.sum(0), rtol=1e-12, atol=1e-12)
+    if shape == (40, 70):
+        assert launches["col_sum"] == 2
+
+
+@needs_emulation
+def test_layer_norm_weight_and_bias_gradients_in_row_chunks(launches, monkeypatch):
+    monkeypatch.setattr(_fused, "_COL_SUM_ONE_PASS", 256)
+    tx, ex = pair(rand(300, 9, dtype=np.float64))
+    tw, ew = pair(rand(9, dtype=np.float64))
+    tb, eb = pair(rand(9, dtype=np.float64))
+    g = rand(300, 9, dtype=np.float64)
+    TF.layer_norm(tx, (9,), tw, tb).backward(torch.tensor(g))
+    EF.layer_norm(ex, (9,), ew, eb).backward(ember.tensor(g, device="cuda"))
+    close(ew.grad, tw.grad, 1e-10, 1e-12)
+    close(eb.grad, tb.grad, 1e-10, 1e-12)
+    assert launches["ln_bwd_wb"] == 1 and launches["col_sum"] == 2
+
+
+@needs_emulation
+@pytest.mark.parametrize("inplace", [False, True])
+def test_relu_kernels(launches, inplace):
+    """relu and its gradient as one launch each, torch's edge cases included: NaN passes forward; the gradient is
+    0 where the output is <= 0 (so a NaN gradient there is dropped) and passes where the output is NaN."""
+    a = rand(4, 6)
+    a[0, :4] = [np.nan, 0.0, -np.inf, np.inf]
+    g = rand(4, 6)
+    g[1, :2] = np.nan
+    a[1, :2] = [-1.0, 2.0]
+    tx, ex = pair(a)
+    ty = TF.relu(tx.clone(), inplace=inplace)
+    ey = EF.relu(ex.clone(), inplace=inplace)
+    close(ey, ty)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g, device="cuda"))
+    np.testing.assert_array_equal(ex.grad.cpu().numpy(), tx.grad.numpy())
+    assert launches["relu_fwd"] == 1 and launches["relu_bwd"] == 1
+
+
+@needs_emulation
+def test_sum_over_leading_dims_is_a_column_sum(launches):
+    tx, ex = pair(rand(3, 4, 5, dtype=np.float64))
+    close(ex.sum((0, 1)), tx.sum((0, 1)), 1e-12, 1e-12)
+    close(ex.sum(0, keepdim=True), tx.sum(0, keepdim=True), 1e-12, 1e-12)
+    assert launches["col_sum"] == 2

@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
 from .._backend import ones_like_rows
+from ..cuda import _fused
 from ._core import (
     GRAD,
     Node,
@@ -77,7 +78,8 @@ def _leading_sum(d, k, keepdim):
     rows = 1
     for s in d.shape[:k]:
         rows *= s
-    r = ones_like_rows(d, rows) @ d.reshape(rows, -1)
+    d2 = d.reshape(rows, -1)
+    r = _fused.col_sum(d2) if _fused.usable(d2) else ones_like_rows(d, rows) @ d2
     return r.reshape((1,) * k + d.shape[k:] if keepdim else d.shape[k:])
 
 

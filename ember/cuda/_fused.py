@@ -690,6 +690,72 @@ __global__ void sgd_multi(const long long* __restrict__ tab, const long long* __
         }
     }
 }
+// ---- the small kernels of linear layers (one launch where CuPy's ufuncs and reductions take two or more) ----
+
+// Column sums of x (rows, n) over the rows of chunk blockIdx.y, to out[blockIdx.y, col]; block (32, 16).
+template<typename T>
+__global__ void col_sum(const T* __restrict__ x, T* __restrict__ out, long long rows, long long n, long long chunk) {
+    __shared__ T s[16][33];
+    const long long col = (long long)blockIdx.x * 32 + threadIdx.x;
+    const long long r0 = (long long)blockIdx.y * chunk;
+    const long long r1 = min(rows, r0 + chunk);
+    T a = 0;
+    if (col < n)
+        for (long long r = r0 + threadIdx.y; r < r1; r += 16) a += x[r * n + col];
+    s[threadIdx.y][threadIdx.x] = a;
+    __syncthreads();
+    if (threadIdx.y == 0 && col < n) {
+        for (int k = 1; k < 16; ++k) a += s[k][threadIdx.x];
+        out[(long long)blockIdx.y * n + col] = a;
+    }
+}
+
+// y (rows, n) += b (n) on every row, in place; then relu when act is 1 (a NaN passes).
+template<typename T>
+__global__ void bias_act(T* __restrict__ y, const T* __restrict__ b, long long total, long long n, int act) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        T v = y[i] + b[i % n];
+        if (act == 1 && !(v > (T)0) && v == v) v = (T)0;
+        y[i] = v;
+    }
+}
+
+// relu: y = x where x > 0 or x is NaN, else 0. relu_bwd (torch's threshold_backward on the output r):
+// dx = 0 where r <= 0, else g.
+template<typename T>
+__global__ void relu_fwd(const T* __restrict__ x, T* __restrict__ y, long long total) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
+        const T v = x[i];
+        y[i] = (v > (T)0 || v != v) ? v : (T)0;
+    }
+}
+
+template<typename T>
+__global__ void relu_bwd(const T* __restrict__ g, const T* __restrict__ r, T* __restrict__ dx, long long total) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        dx[i] = r[i] <= (T)0 ? (T)0 : g[i];
+}
+
+// The packed in-projection's rows p (R, 3E) (+ its bias b (3E) when has_b) split into q, k, v: out (3, R, E).
+template<typename T>
+__global__ void qkv_split(const T* __restrict__ p, const T* __restrict__ b, T* __restrict__ out, long long R,
+                          long long E, int has_b) {
+    const long long RE = R * E;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < 3 * RE; i += (long long)gridDim.x * blockDim.x) {
+        const long long j = i / RE, rem = i - j * RE, r = rem / E, c = j * E + (rem - r * E);
+        out[i] = has_b ? p[r * 3 * E + c] + b[c] : p[r * 3 * E + c];
+    }
+}
+
+// Its adjoint: d (3, R, E) -> out (R, 3E).
+template<typename T>
+__global__ void qkv_merge(const T* __restrict__ d, T* __restrict__ out, long long R, long long E) {
+    const long long RE = R * E;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < 3 * RE; i += (long long)gridDim.x * blockDim.x) {
+        const long long r = i / (3 * E), c = i - r * 3 * E, j = c / E;
+        out[i] = d[j * RE + r * E + (c - j * E)];
+    }
+}
 """
 
 _NAMES = [
@@ -721,6 +787,12 @@ _NAMES = [
         "amp_unscale",
         "amp_update_scale",
         "sgd_multi",
+        "col_sum",
+        "bias_act",
+        "relu_fwd",
+        "relu_bwd",
+        "qkv_split",
+        "qkv_merge",
     )
 ] + [f"{k}<{t}, {b}>" for t in ("float", "double") for k in ("softmax_fwd", "softmax_bwd") for b in ("false", "true")]
 
@@ -771,6 +843,82 @@ def _flat(name, dtype, n, *args):
         _fn(name, dtype)((_flat_blocks(n),), (256,), args)
 
 
+# -- linear layers ---------------------------------------------------------------------------------------
+
+_COL_SUM_ONE_PASS = 1 << 21  # elements up to which one block column reads all the rows (one launch)
+_COL_SUM_MIN_CHUNK = 1024  # rows at least in each chunk of partial sums past that
+
+
+def col_sum(x2, out=None):
+    """The column sums (n,) of the contiguous 2-D array x2 (rows, n): a bias gradient. One launch; two for
+    large arrays (partial sums over row chunks, then their sum)."""
+    cp = cupy()
+    rows, n = x2.shape
+    dt = x2.dtype
+    if out is None:
+        out = cp.empty(n, dt)
+    if n == 0:
+        return out
+    if rows == 0:
+        out.fill(0)
+        return out
+    cols = (n + 31) // 32
+    parts = 1 if rows * n <= _COL_SUM_ONE_PASS else max(1, min(64, rows // _COL_SUM_MIN_CHUNK, (256 + cols - 1) // cols))
+    chunk = (rows + parts - 1) // parts
+    part = out if parts == 1 else cp.empty(parts * n, dt)
+    k = _fn("col_sum", dt)
+    k((cols, parts), (32, 16), (x2, part, np.int64(rows), np.int64(n), np.int64(chunk)))
+    if parts > 1:
+        k((cols, 1), (32, 16), (part, out, np.int64(parts), np.int64(n), np.int64(parts)))
+    return out
+
+
+def bias_act_(y, b, relu=False):
+    """y (contiguous, last axis of b's length) += b on every row, in place, then relu when asked."""
+    n = b.size
+    _flat("bias_act", y.dtype, y.size, y, b, np.int64(y.size), np.int64(n), np.int32(relu))
+    return y
+
+
+def relu(x):
+    """relu of the contiguous array x (a NaN passes)."""
+    y = cupy().empty_like(x)
+    _flat("relu_fwd", x.dtype, x.size, x, y, np.int64(x.size))
+    return y
+
+
+def relu_bwd(g, r):
+    """torch's threshold_backward(g, r, 0): 0 where the relu output r is <= 0, else g (both contiguous)."""
+    dx = cupy().empty_like(r)
+    _flat("relu_bwd", r.dtype, r.size, g, r, dx, np.int64(r.size))
+    return dx
+
+
+def qkv_split(p, b, out):
+    """The packed in-projection's rows p (R, 3E), plus its bias b (3E) or None, into out (3, R, E): q, k, v."""
+    R, E3 = p.shape
+    _flat(
+        "qkv_split",
+        p.dtype,
+        p.size,
+        p,
+        p if b is None else b,
+        out,
+        np.int64(R),
+        np.int64(E3 // 3),
+        np.int32(b is not None),
+    )
+    return out
+
+
+def qkv_merge(d):
+    """The adjoint of qkv_split: d (3, R, E) contiguous -> (R, 3E)."""
+    _, R, E = d.shape
+    out = cupy().empty((R, 3 * E), d.dtype)
+    _flat("qkv_merge", d.dtype, d.size, d, out, np.int64(R), np.int64(E))
+    return out
+
+
 # -- layer norm ------------------------------------------------------------------------------------------
 
 
@@ -817,8 +965,8 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
                 (dy, x, x if w is None else w, mean, rstd, dx, np.int64(n), np.int32(w is not None)),
             )
     if need_w or need_b:
-        chunk = 256
-        parts = max(1, min((rows + chunk - 1) // chunk, 64))
+        # one launch (each block column reads all the rows) up to a size, then partial sums over row chunks
+        parts = 1 if rows * n <= _COL_SUM_ONE_PASS else max(1, min((rows + 255) // 256, 64))
         chunk = (rows + parts - 1) // parts if rows else 1
         pw = cp.empty(parts * n, dt)  # (parts, n) partial sums, flat: with one part it is the gradient itself
         pb = cp.empty(parts * n, dt)
@@ -826,9 +974,9 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
             ((n + 31) // 32, parts), (32, 8), (dy, x, mean, rstd, pw, pb, np.int64(rows), np.int64(n), np.int64(chunk))
         )
         if need_w:
-            dw = pw if parts == 1 else pw.reshape(parts, n).sum(axis=0)
+            dw = pw if parts == 1 else col_sum(pw.reshape(parts, n))
         if need_b:
-            db = pb if parts == 1 else pb.reshape(parts, n).sum(axis=0)
+            db = pb if parts == 1 else col_sum(pb.reshape(parts, n))
     return dx, dw, db
 
 

@@ -349,7 +349,15 @@ class ReluBackward0(_PointwiseBackward):
             keep = np.less_equal(r, 0).astype(it)
             keep -= 1  # 0 where the output is <= 0, all ones elsewhere
             return np.bitwise_and(g.view(it), keep).view(g.dtype)
-        return np.where(r <= 0, g.dtype.type(0), g)  # one kernel on CuPy
+        if (
+            _fused.usable(g)
+            and g.dtype == r.dtype
+            and g.shape == r.shape
+            and g.flags.c_contiguous
+            and r.flags.c_contiguous
+        ):
+            return _fused.relu_bwd(g, r)  # one launch (CuPy's where takes a comparison launch first)
+        return np.where(r <= 0, g.dtype.type(0), g)
 
     @staticmethod
     def grad(g, r):
@@ -357,7 +365,11 @@ class ReluBackward0(_PointwiseBackward):
 
 
 def _relu_np(x):
-    return np.maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+    if x.dtype.kind == "b":
+        return x.copy()
+    if _fused.usable(x) and x.flags.c_contiguous:
+        return _fused.relu(x)
+    return np.maximum(x, 0)
 
 
 def relu(input, inplace=False):

@@ -14,13 +14,13 @@ import ember
 
 from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
-from ..._backend import ones_like_rows, xp_of
+from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
 from ..._ops.blas import _matmul_arrays as _bmm  # a batched CuPy product is one cuBLAS call
 from ...cuda import _blas, _fused
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
-from .linear import _mm, linear
+from .linear import _add_bias, _mm, bias_grad, linear
 from .vision import pad as _pad
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -492,7 +492,7 @@ class MultiheadSelfAttentionBackward0(Node):
         if need[3]:
             res[3] = _mm(G2.T, self.A2)
         if need[4]:
-            res[4] = ones_like_rows(G2, L * B) @ G2
+            res[4] = bias_grad(G2)
         if need[0] or need[1] or need[2]:
             # (B, H, L, hd) views whose batch dims merge into one stride: one strided-batched GEMM each
             gA = _mm(G2, wo._data).reshape(L, B, H, hd).transpose(1, 2, 0, 3)
@@ -500,14 +500,17 @@ class MultiheadSelfAttentionBackward0(Node):
             outs = tuple(dbuf[i].transpose(1, 2, 0, 3) for i in range(3))
             q, k, v = self.qkv
             _sdpa_backward_arrays(gA, q, k, v, self.P, self.keep, self.scale, True, (True,) * 3 + (False,), outs)
-            dP = dbuf.transpose(1, 2, 0, 3, 4).reshape(L * B, 3 * E)
+            if _fused.usable(dbuf):  # (3, rows, E) -> (rows, 3E): one launch, not CuPy's copying reshape
+                dP = _fused.qkv_merge(dbuf.reshape(3, L * B, E))
+            else:
+                dP = dbuf.transpose(1, 2, 0, 3, 4).reshape(L * B, 3 * E)
             dbuf = None
             if need[0]:
                 res[0] = _mm(dP, w._data).reshape(L, B, E)
             if need[1]:
                 res[1] = _mm(dP.T, self.X2)
             if need[2]:
-                res[2] = ones_like_rows(dP, L * B) @ dP
+                res[2] = bias_grad(dP)
         return self._by_slot([None if r is None else make(r) for r in res])
 
     def _differentiable(self, g, x, w, b, wo, bo, need):
@@ -571,10 +574,14 @@ def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
     xp = xp_of(X)
     X2 = X.reshape(L * B, E)  # (a batch-first input seen as (L, B, E) is copied, as torch's linear copies it)
     Pr = _mm(X2, w._data.T)
-    if b is not None:
-        Pr += b._data
     buf = xp.empty((3, L, B, H, hd), dt)
-    buf[...] = Pr.reshape(L, B, 3, H, hd).transpose(2, 0, 1, 3, 4)
+    bd = None if b is None else b._data
+    if _fused.usable(Pr) and (bd is None or bd.flags.c_contiguous):
+        _fused.qkv_split(Pr, bd, buf)  # the bias added on the way: one launch
+    else:
+        if bd is not None:
+            Pr += bd
+        buf[...] = Pr.reshape(L, B, 3, H, hd).transpose(2, 0, 1, 3, 4)
     Pr = None
     q, k, v = (buf[i].transpose(1, 2, 0, 3) for i in range(3))  # (B, H, L, hd)
     sc = 1.0 / math.sqrt(hd)
@@ -585,7 +592,7 @@ def _self_attention_fused(x, H, w, b, wo, bo, attn_mask, dropout_p, is_causal):
     A2 = o_rows.reshape(L * B, E)
     Y2 = _mm(A2, wo._data.T)
     if bo is not None:
-        Y2 += bo._data
+        _add_bias(Y2, bo._data)
     out = make(Y2.reshape(L, B, E))
     inputs = [x, w, b, wo, bo]
     if GRAD.enabled and any(t is not None and t._requires_grad for t in inputs):
