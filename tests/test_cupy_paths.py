@@ -254,3 +254,26 @@ def test_strided_batched_gemm_declines_what_it_cannot_describe(fake_cuda, monkey
     assert not _blas.ENABLED
     e = ember.tensor(x.get(), device="cuda") @ ember.tensor(y.get(), device="cuda")  # CuPy's matmul from then on
     np.testing.assert_allclose(e.cpu().numpy(), np.matmul(x.get(), y.get()), rtol=1e-5)
+
+
+def test_memory_peaks_on_the_stand_in_pool(fake_cuda):
+    """The allocated peak is tracked on every allocation; the reserved peak survives empty_cache, which shrinks
+    the reserve (torch's caching allocator keeps both peaks the same way). No statistics are read between the
+    allocations and empty_cache: reading them records the peaks too."""
+    C = ember.cuda
+    pool = ember._backend.cupy().get_default_memory_pool()
+    C.empty_cache()
+    C.reset_peak_memory_stats()
+    base, allocs = C.memory_allocated(), C.memory_stats()["allocation.all.allocated"]
+    x = ember.empty(1 << 18, device="cuda")  # 1 MiB
+    y = ember.empty(1 << 18, device="cuda")
+    del x, y
+    reserved = pool.total_bytes()
+    assert reserved >= base + 2 * 2**20
+    C.empty_cache()
+    assert pool.total_bytes() < reserved
+    assert C.memory_allocated() == base and C.memory_stats()["allocation.all.allocated"] == allocs + 2
+    assert C.max_memory_allocated() == base + 2 * 2**20
+    assert C.max_memory_reserved() == reserved
+    C.reset_peak_memory_stats()
+    assert C.max_memory_allocated() == base and C.max_memory_reserved() == C.memory_reserved()

@@ -42,10 +42,14 @@ def _pool():
 
 
 def _install():
-    """Wrap the default pool's malloc (bound once: this runs on every allocation, hundreds per train step)."""
+    """Wrap the default pool's malloc (bound once: this runs on every allocation, hundreds per train step).
+
+    Only the allocated peak is tracked here. The pool's reserved bytes never shrink except when its free blocks
+    are released, and empty_cache records the reserved peak before releasing them, so the reserved peak is the
+    larger of that record and the current reserve (CuPy's own release on an out-of-memory retry goes unseen)."""
     pool = _pool()
-    malloc, used_bytes, total_bytes = pool.malloc, pool.used_bytes, pool.total_bytes
-    peak_alloc, peak_reserved, counts = _peak_alloc, _peak_reserved, _num_allocs
+    malloc, used_bytes = pool.malloc, pool.used_bytes
+    peak_alloc, counts = _peak_alloc, _num_allocs
 
     def tracking_malloc(size):
         mem = malloc(size)
@@ -53,9 +57,6 @@ def _install():
         used = used_bytes()
         if used > peak_alloc.get(dev, 0):
             peak_alloc[dev] = used
-        total = total_bytes()
-        if total > peak_reserved.get(dev, 0):
-            peak_reserved[dev] = total
         counts[dev] += 1
         return mem
 
@@ -87,6 +88,8 @@ def empty_cache():
     if not _active():
         return
     c = cp()
+    for dev in list(_num_allocs):  # the reserved peak, before the reserve shrinks (see _install)
+        _peak_reserved[dev] = max(_peak_reserved.get(dev, 0), _current(dev)[1])
     c.get_default_memory_pool().free_all_blocks()
     c.get_default_pinned_memory_pool().free_all_blocks()
 
