@@ -5,7 +5,8 @@ import numpy as np
 from .. import _dtype as D
 from .._ops._core import arr
 from .._ops.creation import _finish
-from .optimizer import Optimizer, _bump
+from .._tensor import _vc_of
+from .optimizer import Optimizer
 
 # torch's wording for each checked hyperparameter; the others read "Invalid <name> value: <v>"
 _LABELS = {"lr": "learning rate", "eps": "epsilon value"}
@@ -74,10 +75,16 @@ def update_moments(state, g, beta1, beta2):
 
 
 def bump_all(state, p):
-    """Record the in-place updates of every state tensor and of p."""
-    for key in state:
-        _bump(state[key])
-    _bump(p)
+    """Record the in-place updates of every state tensor and of p (per parameter per step: the counters inline)."""
+    for t in state.values():
+        vc = t._vc
+        if vc is None:
+            vc = _vc_of(t)
+        vc.v += 1
+    vc = p._vc
+    if vc is None:
+        vc = _vc_of(p)
+    vc.v += 1
 
 
 class SingleTensorOptimizer(Optimizer):

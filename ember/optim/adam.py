@@ -10,12 +10,19 @@ from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state,
 __all__ = ["Adam", "AdamW"]
 
 
-def _fusable_adam(w, g, state, amsgrad):
-    """The fused CUDA update needs the parameter, its gradient and the moments contiguous in one dtype."""
-    arrays = [w, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
-    if amsgrad:
-        arrays.append(state["max_exp_avg_sq"]._data)
-    return all(a.dtype == w.dtype and a.flags.c_contiguous and a.shape == w.shape for a in arrays)
+def _fusable_adam(w, g, m, v, vmax):
+    """The fused CUDA update needs the parameter, its gradient and the moments contiguous in one dtype (this runs
+    for every parameter on every step: plain checks, no containers)."""
+    dt, shape = w.dtype, w.shape
+    if not w.flags.c_contiguous:
+        return False
+    if g.dtype != dt or g.shape != shape or not g.flags.c_contiguous:
+        return False
+    if m.dtype != dt or m.shape != shape or not m.flags.c_contiguous:
+        return False
+    if v.dtype != dt or v.shape != shape or not v.flags.c_contiguous:
+        return False
+    return vmax is None or (vmax.dtype == dt and vmax.shape == shape and vmax.flags.c_contiguous)
 
 
 class Adam(SingleTensorOptimizer):
@@ -68,13 +75,18 @@ class Adam(SingleTensorOptimizer):
                         state["max_exp_avg_sq"] = zeros_state(w)
                 step_t = state["step"]
                 step_t._data += 1
-                if type(lr) is float and _fused.usable(w) and _fusable_adam(w, g, state, amsgrad):
-                    # the fused kernel updates these after the loop (grad_of has negated g under maximize)
+                if type(lr) is float and _fused.usable(w):
+                    m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                     vmax = state["max_exp_avg_sq"]._data if amsgrad else None
-                    key = (w.device.id, w.dtype, float(step_t._data))
-                    fused.setdefault(key, []).append((w, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, vmax))
-                    bump_all(state, p)
-                    continue
+                    if _fusable_adam(w, g, m, v, vmax):
+                        # the fused kernel updates these after the loop (grad_of has negated g under maximize)
+                        key = (w.device.id, w.dtype, float(step_t._data))
+                        items = fused.get(key)
+                        if items is None:
+                            items = fused[key] = []
+                        items.append((w, g, m, v, vmax))
+                        bump_all(state, p)
+                        continue
                 g = weight_decay(g, w, lr, wd, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
