@@ -496,6 +496,45 @@ def phase_fused(deadline):
                     dt,
                     len(arrays),
                 )
+            compare(  # past the one-pass size: partial sums over row chunks, then col_sum over them
+                f"layer_norm (8192, 512) weight/bias in row chunks {dt.__name__}",
+                ["ln_fwd", "ln_bwd_x", "ln_bwd_wb", "col_sum"],
+                lambda x, w, b: TF.layer_norm(x, (512,), w, b),
+                lambda x, w, b: EF.layer_norm(x, (512,), w, b),
+                [rand((8192, 512), dt), rand((512,), dt), rand((512,), dt)],
+                dt,
+                3,
+                tol=5.0,
+            )
+            for xshape, out_f in (((2048, 256), 1024), ((16, 128, 256), 256), ((5,), 37), ((40000, 64), 64)):
+                compare(  # the bias added by bias_act, its gradient by col_sum (two passes for the last)
+                    f"linear {xshape} -> {out_f} {dt.__name__}",
+                    ["bias_act", "col_sum"],
+                    TF.linear,
+                    EF.linear,
+                    [rand(xshape, dt), rand((out_f, xshape[-1]), dt) * 0.1, rand((out_f,), dt)],
+                    dt,
+                    3,
+                    tol=5.0,
+                )
+            compare(
+                f"relu (2048, 1024) {dt.__name__}",
+                ["relu_fwd", "relu_bwd"],
+                TF.relu,
+                EF.relu,
+                [rand((2048, 1024), dt)],
+                dt,
+                1,
+            )
+            compare(
+                f"add same shape (2048, 256) {dt.__name__}",
+                ["add2"],
+                lambda a, b: a + b,
+                lambda a, b: a + b,
+                [rand((2048, 256), dt), rand((2048, 256), dt)],
+                dt,
+                2,
+            )
             for log in (False, True):
                 tf, ef = (TF.log_softmax, EF.log_softmax) if log else (TF.softmax, EF.softmax)
                 for shape in ((16, 4, 128, 128), (3, 1030), (5, 1), (2, 3000)):

@@ -758,3 +758,23 @@ def test_sum_over_leading_dims_is_a_column_sum(launches):
     close(ex.sum((0, 1)), tx.sum((0, 1)), 1e-12, 1e-12)
     close(ex.sum(0, keepdim=True), tx.sum(0, keepdim=True), 1e-12, 1e-12)
     assert launches["col_sum"] == 2
+
+
+@needs_emulation
+def test_same_shape_float_add_is_one_kernel(launches):
+    """A residual sum (and the engine's gradient accumulation, which adds the same way) is one launch; a
+    broadcasting or non-contiguous sum stays on CuPy's ufunc."""
+    a, b = rand(3, 4), rand(3, 4)
+    (ta, ea), (tb, eb) = pair(a), pair(b)
+    ty, ey = ta + tb, ea + eb
+    close(ey, ty)
+    assert launches["add2"] == 1
+    g = rand(3, 4)
+    (ty * ta + ty).backward(torch.tensor(g))  # ta's two gradient paths meet: one accumulation
+    (ey * ea + ey).backward(ember.tensor(g, device="cuda"))
+    close(ea.grad, ta.grad)
+    close(eb.grad, tb.grad)
+    launches.clear()
+    close(ea + eb[0], ta + tb[0])
+    close(ea.t() + eb.t(), ta.t() + tb.t())
+    assert launches["add2"] == 0

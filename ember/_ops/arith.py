@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _dtype as D
+from ..cuda import _fused
 from ._core import (
     GRAD,
     Node,
@@ -74,10 +75,14 @@ def binary(a, b, ufunc, node_cls, opname, dtype=None, save=True):
         x, y = a._data, b  # the common case: a float tensor and a Python float (weak scalar)
     else:
         x, y = binary_arrays(a, b, opname, dtype)
-    try:
-        r = quiet(ufunc, x, y) if ufunc in _WARNS else ufunc(x, y)
-    except ValueError:
-        raise _shape_error(opname, a, b) from None
+    r = None
+    if ufunc is np.add and x.__class__ is y.__class__ and x.__class__ is not _ndarray:  # two CuPy arrays
+        r = _fused.add_same(x, y)  # a residual sum or a gradient accumulation on the GPU: one launch
+    if r is None:
+        try:
+            r = quiet(ufunc, x, y) if ufunc in _WARNS else ufunc(x, y)
+        except ValueError:
+            raise _shape_error(opname, a, b) from None
     out = make(r if r.__class__ is _ndarray else arr(r))
     if GRAD.enabled:
         ra = a.__class__ is not float and getattr(a, "_requires_grad", False)
