@@ -1,9 +1,12 @@
 #!/usr/bin/env python
 """Host cost per call (us) of the primitives a small model's GPU step is made of, to choose what to fuse.
 
-    python scripts/gpu_probe.py
+    python scripts/gpu_probe.py              # each primitive alone, in a loop
+    python scripts/gpu_probe.py --in-step    # the same primitives timed inside real GPT train steps
 
 Launch-only timings (no synchronisation inside the timed loop): on a host-bound step this is what counts.
+--in-step wraps the functions with a timer (no profiler) for 10 steps of gpu_check's GPT and prints, per
+function, calls and host ms per step and us per call, with the operand layouts of the slowest matmuls.
 """
 
 import os
@@ -139,5 +142,74 @@ def main():
         pass
 
 
+def in_step(steps=10):
+    import collections  # noqa: PLC0415
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gpu_profile import build  # noqa: PLC0415
+
+    from ember.cuda import _blas, _fused  # noqa: PLC0415
+
+    # (the package's `linear` function shadows the module of that name)
+    lin, att = sys.modules["ember.nn.functional.linear"], sys.modules["ember.nn.functional.attention"]
+
+    tot, n = collections.Counter(), collections.Counter()
+    mm_by_layout = collections.defaultdict(list)
+
+    def timed(name, fn, layouts=False):
+        def w(*a, **k):
+            t0 = time.perf_counter()
+            r = fn(*a, **k)
+            dt = time.perf_counter() - t0
+            tot[name] += dt
+            n[name] += 1
+            if layouts:
+                key = tuple((x.shape, x.strides) for x in a[:2])
+                mm_by_layout[key].append(dt)
+            return r
+
+        return w
+
+    mm = timed("_mm (cupy matmul)", lin._mm, layouts=True)
+    lin._mm = att._mm = mm
+    for mod, names in (
+        (_fused, ("_flat", "col_sum", "layer_norm_fwd", "layer_norm_bwd", "adam_multi", "_multi_table")),
+        (_blas, ("bmm",)),
+    ):
+        for nm in names:
+            setattr(mod, nm, timed(f"{mod.__name__.split('.')[-1]}.{nm}", getattr(mod, nm)))
+    empty, empty_like = cp.empty, cp.empty_like
+    cp.empty, cp.empty_like = timed("cp.empty", empty), timed("cp.empty_like", empty_like)
+    _, opt, fwd = build(ember, "GPT", "cuda")
+    for _ in range(3):
+        opt.zero_grad()
+        fwd().backward()
+        opt.step()
+    ember.cuda.synchronize()
+    tot.clear()
+    n.clear()
+    mm_by_layout.clear()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        opt.zero_grad()
+        fwd().backward()
+        opt.step()
+    host = (time.perf_counter() - t0) / steps * 1e3
+    ember.cuda.synchronize()
+    cp.empty, cp.empty_like = empty, empty_like
+    print(f"GPT step host time {host:.2f} ms (timers on)")
+    for name, t in tot.most_common():
+        print(
+            f"  {name:<28}{n[name] / steps:6.0f} calls/step {t / steps * 1e3:7.2f} ms/step {t / n[name] * 1e6:8.1f} us/call"
+        )
+    print("  slowest matmul layouts (us/call, calls/step):")
+    rows = sorted(mm_by_layout.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
+    for key, ts in rows[:12]:
+        print(f"    {sum(ts) / len(ts) * 1e6:8.1f} {len(ts) / steps:4.0f}  {key}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--in-step" in sys.argv:
+        in_step()
+    else:
+        main()

@@ -277,3 +277,26 @@ def test_memory_peaks_on_the_stand_in_pool(fake_cuda):
     assert C.max_memory_reserved() == reserved
     C.reset_peak_memory_stats()
     assert C.max_memory_allocated() == base and C.max_memory_reserved() == C.memory_reserved()
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_linear_and_2d_products_are_one_cublas_call_each(fake_cuda, dt):
+    """2-D GPU products (a linear layer's forward and both its gradients, mm of transposed views) go through
+    the planned cuBLAS call, not CuPy's matmul; results against torch."""
+    from fakecupy import cublas  # noqa: PLC0415
+
+    x, w, b = (RNG.standard_normal(s).astype(dt) for s in ((6, 5), (4, 5), (4,)))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ex, ew, eb = (ember.tensor(a, device="cuda", requires_grad=True) for a in (x, w, b))
+    n0 = len(cublas.CALLS)
+    ey = ember.nn.functional.linear(ex, ew, eb)
+    ey.backward(ember.ones_like(ey))
+    assert len(cublas.CALLS) == n0 + 3  # y, dx, dw
+    ty = torch.nn.functional.linear(tx, tw, tb)
+    ty.backward(torch.ones_like(ty))
+    tol = {"rtol": 1e-5, "atol": 1e-6} if dt == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    for e, t in ((ey, ty), (ex.grad, tx.grad), (ew.grad, tw.grad)):
+        np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), **tol)
+    n0 = len(cublas.CALLS)
+    np.testing.assert_allclose((ex.t() @ ex).detach().cpu().numpy(), (tx.t() @ tx).detach().numpy(), **tol)
+    assert len(cublas.CALLS) == n0 + 1

@@ -97,7 +97,7 @@ def bmm(a, b, out=None):
     if plan is None:
         return None
     shape, swap, transa, transb, M, N, K, ldx, sx, ldy, sy, ldc, sc, count = plan
-    c = cupy().empty(shape, a.dtype) if out is None else out
+    c = cupy().ndarray(shape, a.dtype) if out is None else out  # (cupy.empty is a Python wrapper of this)
     x, y = (b, a) if swap else (a, b)
     return c if _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count) else None
 

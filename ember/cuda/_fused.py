@@ -834,6 +834,12 @@ def _fn(name, dtype, *flags):
     return k
 
 
+def _empty(shape, dtype):
+    """An uninitialised C-contiguous device array: CuPy's ndarray constructor directly (cupy.empty is a Python
+    wrapper around it and empty_like works out an order and strides; each costs host time on every launch)."""
+    return cupy().ndarray(shape, dtype)
+
+
 def _row_threads(n):
     t = 32
     while t < n and t < 1024:
@@ -860,11 +866,10 @@ _COL_SUM_MIN_CHUNK = 1024  # rows at least in each chunk of partial sums past th
 def col_sum(x2, out=None):
     """The column sums (n,) of the contiguous 2-D array x2 (rows, n): a bias gradient. One launch; two for
     large arrays (partial sums over row chunks, then their sum)."""
-    cp = cupy()
     rows, n = x2.shape
     dt = x2.dtype
     if out is None:
-        out = cp.empty(n, dt)
+        out = _empty(n, dt)
     if n == 0:
         return out
     if rows == 0:
@@ -875,7 +880,7 @@ def col_sum(x2, out=None):
         1 if rows * n <= _COL_SUM_ONE_PASS else max(1, min(64, rows // _COL_SUM_MIN_CHUNK, (256 + cols - 1) // cols))
     )
     chunk = (rows + parts - 1) // parts
-    part = out if parts == 1 else cp.empty(parts * n, dt)
+    part = out if parts == 1 else _empty(parts * n, dt)
     k = _fn("col_sum", dt)
     k((cols, parts), (32, 16), (x2, part, np.int64(rows), np.int64(n), np.int64(chunk)))
     if parts > 1:
@@ -892,14 +897,14 @@ def bias_act_(y, b, relu=False):
 
 def relu(x):
     """relu of the contiguous array x (a NaN passes)."""
-    y = cupy().empty_like(x)
+    y = _empty(x.shape, x.dtype)
     _flat("relu_fwd", x.dtype, x.size, x, y, np.int64(x.size))
     return y
 
 
 def relu_bwd(g, r):
     """torch's threshold_backward(g, r, 0): 0 where the relu output r is <= 0, else g (both contiguous)."""
-    dx = cupy().empty_like(r)
+    dx = _empty(r.shape, r.dtype)
     _flat("relu_bwd", r.dtype, r.size, g, r, dx, np.int64(r.size))
     return dx
 
@@ -915,7 +920,7 @@ def add_same(x, y):
         or not y.flags.c_contiguous
     ):
         return None
-    out = cupy().empty_like(x)
+    out = _empty(x.shape, x.dtype)
     _flat("add2", x.dtype, x.size, x, y, out, np.int64(x.size))
     return out
 
@@ -940,7 +945,7 @@ def qkv_split(p, b, out):
 def qkv_merge(d):
     """The adjoint of qkv_split: d (3, R, E) contiguous -> (R, 3E)."""
     _, R, E = d.shape
-    out = cupy().empty((R, 3 * E), d.dtype)
+    out = _empty((R, 3 * E), d.dtype)
     _flat("qkv_merge", d.dtype, d.size, d, out, np.int64(R), np.int64(E))
     return out
 
@@ -950,12 +955,11 @@ def qkv_merge(d):
 
 def layer_norm_fwd(x, w, b, n, eps):
     """x as (rows, n) contiguous; w and b of n elements or None. Returns (y, mean, rstd), mean/rstd (rows,)."""
-    cp = cupy()
     dt = x.dtype
     rows = x.size // n
-    y = cp.empty_like(x)
-    mean = cp.empty(rows, dt)
-    rstd = cp.empty(rows, dt)
+    y = _empty(x.shape, x.dtype)
+    mean = _empty(rows, dt)
+    rstd = _empty(rows, dt)
     if rows:
         _fn("ln_fwd", dt)(
             (rows,),
@@ -978,12 +982,11 @@ def layer_norm_fwd(x, w, b, n, eps):
 
 def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
     """Gradients (dx, dw, db) of layer_norm_fwd for the flags given (None for the others)."""
-    cp = cupy()
     dt = x.dtype
     rows = x.size // n
     dx = dw = db = None
     if need_x:
-        dx = cp.empty_like(x)
+        dx = _empty(x.shape, x.dtype)
         if rows:
             _fn("ln_bwd_x", dt)(
                 (rows,),
@@ -994,8 +997,8 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
         # one launch (each block column reads all the rows) up to a size, then partial sums over row chunks
         parts = 1 if rows * n <= _COL_SUM_ONE_PASS else max(1, min((rows + 255) // 256, 64))
         chunk = (rows + parts - 1) // parts if rows else 1
-        pw = cp.empty(parts * n, dt)  # (parts, n) partial sums, flat: with one part it is the gradient itself
-        pb = cp.empty(parts * n, dt)
+        pw = _empty(parts * n, dt)  # (parts, n) partial sums, flat: with one part it is the gradient itself
+        pb = _empty(parts * n, dt)
         _fn("ln_bwd_wb", dt)(
             ((n + 31) // 32, parts), (32, 8), (dy, x, mean, rstd, pw, pb, np.int64(rows), np.int64(n), np.int64(chunk))
         )
@@ -1011,7 +1014,7 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
 
 def softmax_fwd(x, log):
     """softmax (log=False) or log_softmax over the last axis of the contiguous array x."""
-    y = cupy().empty_like(x)
+    y = _empty(x.shape, x.dtype)
     n = x.shape[-1]
     if x.size:
         _fn("softmax_fwd", x.dtype, "true" if log else "false")((x.size // n,), (_row_threads(n),), (x, y, np.int64(n)))
@@ -1021,7 +1024,7 @@ def softmax_fwd(x, log):
 def softmax_bwd(dy, y, log, scale=1.0):
     """The input gradient of softmax (log=False) or log_softmax over the last axis, times scale (attention's
     backward folds its score scale in). dy and y contiguous."""
-    dx = cupy().empty_like(y)
+    dx = _empty(y.shape, y.dtype)
     n = y.shape[-1]
     if y.size:
         _fn("softmax_bwd", y.dtype, "true" if log else "false")(
@@ -1035,9 +1038,8 @@ def safe_softmax_(x, scale=1.0, causal_len=0):
     count, masking the columns past each row's query index), in place: returns (x, dead) with dead a bool
     array shaped x.shape[:-1] + (1,), True on rows whose max was not finite (all -inf rows give 0). No
     synchronisation."""
-    cp = cupy()
     n = x.shape[-1]
-    dead = cp.empty(x.shape[:-1] + (1,), np.uint8)
+    dead = _empty(x.shape[:-1] + (1,), np.uint8)
     _fn("safe_softmax", x.dtype)(
         (x.size // n,), (_row_threads(n),), (x, x, dead, np.int64(n), x.dtype.type(scale), np.int64(causal_len))
     )
@@ -1054,8 +1056,8 @@ def cross_entropy_fwd(x, target, ignore_index, reduction):
     cp = cupy()
     dt = x.dtype
     m, C = x.shape
-    nll = cp.empty(m, dt)
-    lse = cp.empty(m, dt)
+    nll = _empty(m, dt)
+    lse = _empty(m, dt)
     count = cp.zeros(1, np.int32)
     badrow = cp.full(1, m, np.int64)
     _fn("ce_fwd", dt)(
@@ -1066,7 +1068,7 @@ def cross_entropy_fwd(x, target, ignore_index, reduction):
     if mode == 0:
         loss = nll
     else:
-        loss = cp.empty((), dt)
+        loss = _empty((), dt)
         _fn("ce_reduce", dt)((1,), (_row_threads(min(m, 1024)),), (nll, count, loss, np.int64(m), np.int32(mode)))
     return loss, lse, count, (bad if bad < m else None)
 
@@ -1074,7 +1076,7 @@ def cross_entropy_fwd(x, target, ignore_index, reduction):
 def cross_entropy_bwd(g, x, lse, target, count, ignore_index, reduction):
     cp = cupy()
     m, C = x.shape
-    dx = cp.empty_like(x)
+    dx = _empty(x.shape, x.dtype)
     g = cp.ascontiguousarray(g, dtype=x.dtype)
     _fn("ce_bwd", x.dtype)(
         (m,),
@@ -1089,9 +1091,8 @@ def cross_entropy_bwd(g, x, lse, target, count, ignore_index, reduction):
 
 def gelu_fwd(x, approximate, want_grad):
     """(gelu(x), d gelu / dx or None) for a contiguous array x."""
-    cp = cupy()
-    y = cp.empty_like(x)
-    dg = cp.empty_like(x) if want_grad else y
+    y = _empty(x.shape, x.dtype)
+    dg = _empty(x.shape, x.dtype) if want_grad else y
     n = x.size
     _flat("gelu_fwd", x.dtype, n, x, y, dg, np.int64(n), np.int32(approximate == "tanh"), np.int32(want_grad))
     return y, (dg if want_grad else None)
@@ -1103,11 +1104,10 @@ def gelu_fwd(x, approximate, want_grad):
 def batch_norm_stats(x3, eps, momentum, rmean, rvar):
     """x3 (N, C, L) contiguous. Returns (mean, invstd), each (C,); running stats rmean/rvar (C arrays or None)
     are updated in place."""
-    cp = cupy()
     dt = x3.dtype
     N, C, L = x3.shape
-    mean = cp.empty(C, dt)
-    invstd = cp.empty(C, dt)
+    mean = _empty(C, dt)
+    invstd = _empty(C, dt)
     _fn("bn_stats", dt)(
         (C,),
         (_row_threads(N * L),),
@@ -1131,7 +1131,7 @@ def batch_norm_stats(x3, eps, momentum, rmean, rvar):
 
 def batch_norm_apply(x3, mean, invstd, w, b):
     """y = (x - mean) * invstd * w + b per channel of x3 (N, C, L)."""
-    y = cupy().empty_like(x3)
+    y = _empty(x3.shape, x3.dtype)
     n = x3.size
     _, C, L = x3.shape
     bw = (mean if w is None else w, mean if b is None else b)
@@ -1155,14 +1155,13 @@ def batch_norm_apply(x3, mean, invstd, w, b):
 
 def batch_norm_bwd(g3, x3, mean, invstd, w, train, need_x, need_w, need_b):
     """Gradients (dx, dw, db) of batch norm on (N, C, L) for the flags given (None for the others)."""
-    cp = cupy()
     dt = x3.dtype
     N, C, L = x3.shape
     dx = dw = None
-    sg = cp.empty(C, dt)
-    sgxc = cp.empty(C, dt)
+    sg = _empty(C, dt)
+    sgxc = _empty(C, dt)
     if need_w:
-        dw = cp.empty(C, dt)
+        dw = _empty(C, dt)
     if need_w or need_b or (need_x and train):
         _fn("bn_bwd_reduce", dt)(
             (C,),
@@ -1182,7 +1181,7 @@ def batch_norm_bwd(g3, x3, mean, invstd, w, train, need_x, need_w, need_b):
             ),
         )
     if need_x:
-        dx = cp.empty_like(x3)
+        dx = _empty(x3.shape, x3.dtype)
         n = x3.size
         _flat(
             "bn_bwd_x",
@@ -1212,11 +1211,10 @@ def batch_norm_bwd(g3, x3, mean, invstd, w, train, need_x, need_w, need_b):
 def max_pool2d_fwd(x4, out, K, st, pad, dil):
     """x4 (N, C, H, W) contiguous. Returns (y, idx): the window maxima and torch's indices (int64, flat within
     each plane), both (N, C, Ho, Wo)."""
-    cp = cupy()
     N, C, H, W = x4.shape
     Ho, Wo = out
-    y = cp.empty((N, C, Ho, Wo), x4.dtype)
-    idx = cp.empty((N, C, Ho, Wo), np.int64)
+    y = _empty((N, C, Ho, Wo), x4.dtype)
+    idx = _empty((N, C, Ho, Wo), np.int64)
     geometry = (H, W, Ho, Wo, K[0], K[1], st[0], st[1], pad[0], pad[1], dil[0], dil[1])
     _flat("maxpool2d_fwd", x4.dtype, y.size, x4, y, idx, np.int64(y.size), *(np.int32(v) for v in geometry))
     return y, idx
@@ -1246,17 +1244,16 @@ def _geometry(sp):
 
 def im2col(x, sp, batch_first):
     """x (N, C, *S) contiguous, 1-d or 2-d -> columns (C, *K, N, *out), or (N, C, *K, *out) batch_first."""
-    cp = cupy()
     N, C = x.shape[:2]
     shape = ((N, C) + tuple(sp.K) + tuple(sp.out)) if batch_first else ((C,) + tuple(sp.K) + (N,) + tuple(sp.out))
-    cols = cp.empty(shape, x.dtype)
+    cols = _empty(shape, x.dtype)
     _flat("im2col2d", x.dtype, cols.size, x, cols, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
     return cols
 
 
 def col2im(cols, N, C, sp, batch_first):
     """The adjoint of im2col: contiguous columns in im2col's layout -> (N, C, *S)."""
-    x = cupy().empty((N, C) + tuple(sp.S), cols.dtype)
+    x = _empty((N, C) + tuple(sp.S), cols.dtype)
     _flat("col2im2d", cols.dtype, x.size, cols, x, np.int64(N), np.int64(C), *_geometry(sp), np.int32(batch_first))
     return x
 
@@ -1274,7 +1271,7 @@ def rng_words(kind, n, dtype):
 
 def _rng(name, shape, dtype, items, seed, offset, *params):
     """A fresh array of `shape` filled by RNG kernel `name` (one thread per element or pair: `items`)."""
-    out = cupy().empty(shape, dtype)
+    out = _empty(shape, dtype)
     if out.size:
         _flat(name, out.dtype, items, out, np.int64(out.size), np.uint64(seed), np.uint64(offset), *params)
     return out
@@ -1304,7 +1301,7 @@ def embedding_fwd(w, idx):
     index was out of range: the one device read)."""
     cp = cupy()
     V, D = w.shape
-    out = cp.empty(idx.shape + (D,), w.dtype)
+    out = _empty(idx.shape + (D,), w.dtype)
     bad = cp.zeros(1, np.int32)
     _flat("embed_fwd", w.dtype, out.size, w, idx, out, np.int64(idx.size), np.int64(D), np.int64(V), bad)
     return out, bool(bad.get()[0])
