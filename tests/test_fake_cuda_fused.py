@@ -513,23 +513,27 @@ CONVS = [
 ]
 
 
-@needs_emulation
-@pytest.mark.parametrize("dt", [np.float32, np.float64])
-@pytest.mark.parametrize("xs,ws,kw", CONVS)
-def test_conv_columns_kernels(launches, dt, xs, ws, kw):
+def _input_weight_bias_against_torch(tf, ef, xs, ws, dt, grad_tol, **kw):
+    """tf(x, w, b, **kw) on the CPU and ef on cuda: the output and the three gradients against torch."""
     tx, ex = pair(rand(*xs, dtype=dt))
     tw, ew = pair(rand(*ws, dtype=dt))
     tb, eb = pair(rand(ws[0], dtype=dt))
-    f = "conv2d" if len(xs) == 4 else "conv1d"
-    ty = getattr(TF, f)(tx, tw, tb, **kw)
-    ey = getattr(EF, f)(ex, ew, eb, **kw)
+    ty, ey = tf(tx, tw, tb, **kw), ef(ex, ew, eb, **kw)
     rtol, atol = tols(dt)
     close(ey, ty, rtol * 10, atol * 10)
     g = rand(*ty.shape, dtype=dt)
     ty.backward(torch.tensor(g))
     ey.backward(ember.tensor(g, device="cuda"))
     for e, t in ((ex, tx), (ew, tw), (eb, tb)):
-        close(e.grad, t.grad, rtol * 100, atol * 100)
+        close(e.grad, t.grad, rtol * grad_tol, atol * grad_tol)
+
+
+@needs_emulation
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("xs,ws,kw", CONVS)
+def test_conv_columns_kernels(launches, dt, xs, ws, kw):
+    f = "conv2d" if len(xs) == 4 else "conv1d"
+    _input_weight_bias_against_torch(getattr(TF, f), getattr(EF, f), xs, ws, dt, 100, **kw)
     assert launches["im2col2d"] == 1 and launches["col2im2d"] == 1
 
 
@@ -678,17 +682,7 @@ def test_self_attention_as_one_node(launches, batch_first):
 def test_linear_bias_kernels(launches, dt, xshape):
     """Linear's bias is added in place by one kernel and its gradient is one column-sum launch (n not a multiple
     of the kernel's 32 columns)."""
-    tx, ex = pair(rand(*xshape, dtype=dt))
-    tw, ew = pair(rand(37, 5, dtype=dt))
-    tb, eb = pair(rand(37, dtype=dt))
-    ty, ey = TF.linear(tx, tw, tb), EF.linear(ex, ew, eb)
-    rtol, atol = tols(dt)
-    close(ey, ty, rtol * 10, atol * 10)
-    g = rand(*ty.shape, dtype=dt)
-    ty.backward(torch.tensor(g))
-    ey.backward(ember.tensor(g, device="cuda"))
-    for e, t in ((ex, tx), (ew, tw), (eb, tb)):
-        close(e.grad, t.grad, rtol * 10, atol * 10)
+    _input_weight_bias_against_torch(TF.linear, EF.linear, xshape, (37, 5), dt, 10)
     assert launches["bias_act"] == 1 and launches["col_sum"] == 1
 
 
