@@ -65,9 +65,10 @@ def _sum_dtype(d, dtype):
     return None
 
 
-def _leading_gemv(d, dims):
+def _over_leading_axes(d, dims):
     """Whether a CuPy sum over `dims` is over the leading axes of a contiguous float array: CuPy reduces those
-    with one thread per output walking a strided column; a GEMV with a ones vector reads them coalesced."""
+    with one thread per output walking a strided column; a column-sum kernel (or, without the fused kernels, a
+    GEMV with a ones vector) reads them coalesced."""
     if d.dtype.kind != "f" or d.dtype.itemsize < 4 or not d.size or not d.flags.c_contiguous or d.ndim < 2 or not dims:
         return False
     k = len(dims)
@@ -92,8 +93,8 @@ def _count(d, dims):
 
 
 def _sum_arr(d, dims, keepdim):
-    """The sum of array d over dims (a GEMV over the leading axes of a contiguous CuPy float array)."""
-    if type(d) is np.ndarray or not _leading_gemv(d, dims):
+    """The sum of array d over dims (over the leading axes of a contiguous CuPy float array: column sums)."""
+    if type(d) is np.ndarray or not _over_leading_axes(d, dims):
         return xp_of(d).sum(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
     return _leading_sum(d, len(dims), keepdim)
 
@@ -155,7 +156,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         )
     elif xp is np or d.dtype.kind != "f":
         r = xp.mean(d, axis=dims if d.ndim else None, keepdims=keepdim and d.ndim > 0)
-    else:  # CuPy: its mean is ~2.5x a sum's host time; a sum (a GEMV over leading axes) then one division
+    else:  # CuPy: its mean is ~2.5x a sum's host time; a sum (column sums over leading axes) then one division
         r = _sum_arr(d, dims, keepdim)
         n = _count(d, dims)
         r /= d.dtype.type(n) if n else d.dtype.type("nan")  # an empty mean is NaN, as torch's

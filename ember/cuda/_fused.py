@@ -863,13 +863,12 @@ _COL_SUM_ONE_PASS = 1 << 21  # elements up to which one block column reads all t
 _COL_SUM_MIN_CHUNK = 1024  # rows at least in each chunk of partial sums past that
 
 
-def col_sum(x2, out=None):
+def col_sum(x2):
     """The column sums (n,) of the contiguous 2-D array x2 (rows, n): a bias gradient. One launch; two for
     large arrays (partial sums over row chunks, then their sum)."""
     rows, n = x2.shape
     dt = x2.dtype
-    if out is None:
-        out = _empty(n, dt)
+    out = _empty(n, dt)
     if n == 0:
         return out
     if rows == 0:

@@ -75,16 +75,10 @@ def update_moments(state, g, beta1, beta2):
 
 
 def bump_all(state, p):
-    """Record the in-place updates of every state tensor and of p (per parameter per step: the counters inline)."""
+    """Record the in-place updates of every state tensor and of p."""
     for t in state.values():
-        vc = t._vc
-        if vc is None:
-            vc = _vc_of(t)
-        vc.v += 1
-    vc = p._vc
-    if vc is None:
-        vc = _vc_of(p)
-    vc.v += 1
+        _vc_of(t).v += 1
+    _vc_of(p).v += 1
 
 
 class SingleTensorOptimizer(Optimizer):

@@ -12,17 +12,14 @@ __all__ = ["Adam", "AdamW"]
 
 def _fusable_adam(w, g, m, v, vmax):
     """The fused CUDA update needs the parameter, its gradient and the moments contiguous in one dtype (this runs
-    for every parameter on every step: plain checks, no containers)."""
-    dt, shape = w.dtype, w.shape
+    for every parameter on every step: plain checks over a tuple)."""
     if not w.flags.c_contiguous:
         return False
-    if g.dtype != dt or g.shape != shape or not g.flags.c_contiguous:
-        return False
-    if m.dtype != dt or m.shape != shape or not m.flags.c_contiguous:
-        return False
-    if v.dtype != dt or v.shape != shape or not v.flags.c_contiguous:
-        return False
-    return vmax is None or (vmax.dtype == dt and vmax.shape == shape and vmax.flags.c_contiguous)
+    dt, shape = w.dtype, w.shape
+    for a in (g, m, v) if vmax is None else (g, m, v, vmax):
+        if a.dtype != dt or a.shape != shape or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 class Adam(SingleTensorOptimizer):
@@ -81,10 +78,7 @@ class Adam(SingleTensorOptimizer):
                     if _fusable_adam(w, g, m, v, vmax):
                         # the fused kernel updates these after the loop (grad_of has negated g under maximize)
                         key = (w.device.id, w.dtype, float(step_t._data))
-                        items = fused.get(key)
-                        if items is None:
-                            items = fused[key] = []
-                        items.append((w, g, m, v, vmax))
+                        fused.setdefault(key, []).append((w, g, m, v, vmax))
                         bump_all(state, p)
                         continue
                 g = weight_decay(g, w, lr, wd, decoupled)

@@ -16,11 +16,11 @@ from ... import _ops as O
 from ..._autocast import AUTOCAST, autocast_call
 from ..._backend import xp_of
 from ..._ops._core import GRAD, Node, Tensor, attach, make
-from ..._ops.blas import _matmul_arrays as _bmm  # a batched CuPy product is one cuBLAS call
+from ..._ops.blas import _matmul_arrays as _mm  # a CuPy product of matrices is one cuBLAS call
 from ...cuda import _blas, _fused
 from .activation import softmax as _softmax
 from .dropout import dropout as _dropout
-from .linear import _add_bias, _mm, bias_grad, linear
+from .linear import _add_bias, bias_grad, linear
 from .vision import pad as _pad
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -126,7 +126,7 @@ def _bmm_into(a, b, like, dt, grad=False, out=None):
     if type(a) is np.ndarray:
         np.matmul(a, b, out=out)
     elif _blas.bmm(a, b, out) is None:  # out's batch does not merge into one stride: compute, then copy in
-        out[...] = _bmm(a, b)
+        out[...] = _mm(a, b)
     return out
 
 
@@ -142,11 +142,11 @@ def _sdpa_backward_arrays(gd, qd, kd, vd, P, keep, scale, same, need, outs=(None
     if n2:
         Pd = P if keep is None else P * keep
         Pt = np.swapaxes(Pd, -1, -2)
-        gv = _bmm_into(Pt, gd, vd, dt, True, ov) if same else _bmm(Pt, gd)
+        gv = _bmm_into(Pt, gd, vd, dt, True, ov) if same else _mm(Pt, gd)
         Pd = Pt = None
     if n0 or n1 or want_m:
         # dS = P * (dP - rowsum(dP * P)), in place in the fresh dP (the row sums: row dot products)
-        dS = _bmm(gd, np.swapaxes(vd, -1, -2))
+        dS = _mm(gd, np.swapaxes(vd, -1, -2))
         if keep is not None:
             dS *= keep
         if not want_m and _fused.usable(dS) and P.flags.c_contiguous and dS.flags.c_contiguous:
@@ -161,10 +161,10 @@ def _sdpa_backward_arrays(gd, qd, kd, vd, P, keep, scale, same, need, outs=(None
                 gm = dS.copy()
             dS *= dt.type(scale)
         if n0:
-            gq = _bmm_into(dS, kd, qd, dt, True, oq) if same else _bmm(dS, kd)
+            gq = _bmm_into(dS, kd, qd, dt, True, oq) if same else _mm(dS, kd)
         if n1:
             dSt = np.swapaxes(dS, -1, -2)
-            gk = _bmm_into(dSt, qd, kd, dt, True, ok) if same else _bmm(dSt, qd)
+            gk = _bmm_into(dSt, qd, kd, dt, True, ok) if same else _mm(dSt, qd)
     return gq, gk, gv, gm
 
 
@@ -230,7 +230,7 @@ def _sdpa_forward_arrays(qd, kd, vd, od, sc, attn_mask, dropout_p, is_causal, qu
     device and dtype; `out`, where o is written (in the output's dtype)."""
     dt = qd.dtype
     L, S = qd.shape[-2], kd.shape[-2]
-    s = _bmm(qd, np.swapaxes(kd, -1, -2))
+    s = _mm(qd, np.swapaxes(kd, -1, -2))
     # CuPy: the scale and a causal mask go into the softmax kernel (a float mask must be added to the scaled
     # scores, so then the scale is applied here)
     fold = (
@@ -297,7 +297,7 @@ def _sdpa_forward_arrays(qd, kd, vd, od, sc, attn_mask, dropout_p, is_causal, qu
     if od is dt:
         o = _bmm_into(Pv, vd, qd, dt, out=out)
     else:
-        o = _bmm(Pv, vd).astype(od)
+        o = _mm(Pv, vd).astype(od)
     return o, P, keep, bias, dead, fmask
 
 

@@ -6,23 +6,10 @@ from ... import _ops as O
 from ..._autocast import autocast_op
 from ..._backend import ones_like_rows
 from ..._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
-from ...cuda import _blas, _fused
+from ..._ops.blas import _matmul_arrays as _mm  # one cuBLAS call on the GPU; half precision accumulates in float32
+from ...cuda import _fused
 
 __all__ = ["linear", "bilinear"]
-
-_F32 = np.dtype(np.float32)
-
-
-def _mm(x, y):
-    """x @ y on arrays in their dtype (half and bfloat16 accumulate in float32). On the GPU a float32/float64
-    product is one cuBLAS call planned once per layout (CuPy's matmul spends a third more host time)."""
-    if type(x) is not np.ndarray:
-        r = _blas.bmm(x, y)
-        if r is not None:
-            return r
-    if x.dtype.itemsize == 2 and x.dtype.kind in "fV":
-        return np.matmul(x.astype(_F32), y.astype(_F32)).astype(x.dtype)
-    return np.matmul(x, y)
 
 
 def _add_bias(r, bd):
