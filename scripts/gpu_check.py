@@ -507,9 +507,9 @@ def phase_fused(deadline):
                 tol=5.0,
             )
             for xshape, out_f in (((2048, 256), 1024), ((16, 128, 256), 256), ((5,), 37), ((40000, 64), 64)):
-                compare(  # the bias added by bias_act, its gradient by col_sum (two passes for the last)
+                compare(  # the bias added by add_bias, its gradient by col_sum (two passes for the last)
                     f"linear {xshape} -> {out_f} {dt.__name__}",
-                    ["bias_act", "col_sum"],
+                    ["add_bias", "col_sum"],
                     TF.linear,
                     EF.linear,
                     [rand(xshape, dt), rand((out_f, xshape[-1]), dt) * 0.1, rand((out_f,), dt)],

@@ -673,7 +673,7 @@ def test_self_attention_as_one_node(launches, batch_first):
     # the in-projection's rows split into q, k, v with the bias added, and back, in one launch each; the
     # out-projection's bias added in place; both bias gradients as column sums
     assert launches["qkv_split"] == 1 and launches["qkv_merge"] == 1
-    assert launches["bias_act"] == 1 and launches["col_sum"] == 2
+    assert launches["add_bias"] == 1 and launches["col_sum"] == 2
 
 
 @needs_emulation
@@ -683,7 +683,7 @@ def test_linear_bias_kernels(launches, dt, xshape):
     """Linear's bias is added in place by one kernel and its gradient is one column-sum launch (n not a multiple
     of the kernel's 32 columns)."""
     _input_weight_bias_against_torch(TF.linear, EF.linear, xshape, (37, 5), dt, 10)
-    assert launches["bias_act"] == 1 and launches["col_sum"] == 1
+    assert launches["add_bias"] == 1 and launches["col_sum"] == 1
 
 
 @needs_emulation
@@ -693,7 +693,7 @@ def test_linear_strided_bias_takes_the_generic_add(launches):
     b = rand(6)
     tb, eb = torch.tensor(b)[::2], ember.tensor(b, device="cuda")[::2]
     close(EF.linear(ex, ew, eb), TF.linear(tx, tw, tb))
-    assert launches["bias_act"] == 0
+    assert launches["add_bias"] == 0
 
 
 @needs_emulation

@@ -710,14 +710,11 @@ __global__ void col_sum(const T* __restrict__ x, T* __restrict__ out, long long 
     }
 }
 
-// y (rows, n) += b (n) on every row, in place; then relu when act is 1 (a NaN passes).
+// y (rows, n) += b (n) on every row, in place.
 template<typename T>
-__global__ void bias_act(T* __restrict__ y, const T* __restrict__ b, long long total, long long n, int act) {
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
-        T v = y[i] + b[i % n];
-        if (act == 1 && !(v > (T)0) && v == v) v = (T)0;
-        y[i] = v;
-    }
+__global__ void add_bias(T* __restrict__ y, const T* __restrict__ b, long long total, long long n) {
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x)
+        y[i] += b[i % n];
 }
 
 // relu: y = x where x > 0 or x is NaN, else 0. relu_bwd (torch's threshold_backward on the output r):
@@ -795,7 +792,7 @@ _NAMES = [
         "amp_update_scale",
         "sgd_multi",
         "col_sum",
-        "bias_act",
+        "add_bias",
         "relu_fwd",
         "relu_bwd",
         "qkv_split",
@@ -887,10 +884,9 @@ def col_sum(x2):
     return out
 
 
-def bias_act_(y, b, relu=False):
-    """y (contiguous, last axis of b's length) += b on every row, in place, then relu when asked."""
-    n = b.size
-    _flat("bias_act", y.dtype, y.size, y, b, np.int64(y.size), np.int64(n), np.int32(relu))
+def add_bias_(y, b):
+    """y (contiguous, last axis of b's length) += b on every row, in place."""
+    _flat("add_bias", y.dtype, y.size, y, b, np.int64(y.size), np.int64(b.size))
     return y
 
 

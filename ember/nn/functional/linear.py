@@ -21,7 +21,7 @@ def _add_bias(r, bd):
         and r.flags.c_contiguous
         and bd.flags.c_contiguous
     ):
-        _fused.bias_act_(r, bd)
+        _fused.add_bias_(r, bd)
     else:
         r += bd
 
