@@ -74,6 +74,18 @@ def update_moments(state, g, beta1, beta2):
     return m, v
 
 
+def fusable(w, *arrays):
+    """Whether a fused CUDA update can take parameter array w with `arrays` (its gradient and state; None
+    entries skipped): all contiguous, of w's type, dtype and shape. Runs per parameter per step: plain checks."""
+    if not w.flags.c_contiguous:
+        return False
+    t, dt, shape = type(w), w.dtype, w.shape
+    for a in arrays:
+        if a is not None and (type(a) is not t or a.dtype != dt or a.shape != shape or not a.flags.c_contiguous):
+            return False
+    return True
+
+
 def bump_all(state, p):
     """Record the in-place updates of every state tensor and of p."""
     for t in state.values():

@@ -5,21 +5,9 @@ import math
 import numpy as np
 
 from ..cuda import _fused
-from ._util import SingleTensorOptimizer, bump_all, check_hparams, scalar_state, weight_decay, zeros_state
+from ._util import SingleTensorOptimizer, bump_all, check_hparams, fusable, scalar_state, weight_decay, zeros_state
 
 __all__ = ["Adam", "AdamW"]
-
-
-def _fusable_adam(w, g, m, v, vmax):
-    """The fused CUDA update needs the parameter, its gradient and the moments contiguous in one dtype (this runs
-    for every parameter on every step: plain checks over a tuple)."""
-    if not w.flags.c_contiguous:
-        return False
-    dt, shape = w.dtype, w.shape
-    for a in (g, m, v) if vmax is None else (g, m, v, vmax):
-        if a.dtype != dt or a.shape != shape or not a.flags.c_contiguous:
-            return False
-    return True
 
 
 class Adam(SingleTensorOptimizer):
@@ -75,7 +63,7 @@ class Adam(SingleTensorOptimizer):
                 if type(lr) is float and _fused.usable(w):
                     m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                     vmax = state["max_exp_avg_sq"]._data if amsgrad else None
-                    if _fusable_adam(w, g, m, v, vmax):
+                    if fusable(w, g, m, v, vmax):
                         # the fused kernel updates these after the loop (grad_of has negated g under maximize)
                         key = (w.device.id, w.dtype, float(step_t._data))
                         fused.setdefault(key, []).append((w, g, m, v, vmax))

@@ -3,7 +3,7 @@
 from .._ops._core import arr
 from .._ops.creation import _finish
 from ..cuda import _fused
-from ._util import SingleTensorOptimizer, weight_decay
+from ._util import SingleTensorOptimizer, fusable, weight_decay
 from .optimizer import _bump, required
 
 __all__ = ["SGD"]
@@ -59,7 +59,11 @@ class SGD(SingleTensorOptimizer):
                     continue
                 g = p._grad._data
                 w = p._data
-                if isinstance(lr, float | int) and _fused.usable(w) and _fusable(w, g, self.state[p], momentum):
+                if (
+                    isinstance(lr, float | int)
+                    and _fused.usable(w)
+                    and fusable(w, g, _momentum_buffer(self.state[p], momentum))
+                ):
                     buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
                     first = momentum != 0 and buf is None
                     if first:
@@ -100,11 +104,7 @@ class SGD(SingleTensorOptimizer):
                     )
 
 
-def _fusable(w, g, state, momentum):
-    """The fused CUDA update needs the parameter, its gradient and the momentum buffer contiguous in one dtype."""
-    arrays = [w, g]
-    if momentum != 0 and state.get("momentum_buffer") is not None:
-        arrays.append(state["momentum_buffer"]._data)
-    return all(
-        type(a) is type(w) and a.dtype == w.dtype and a.flags.c_contiguous and a.shape == w.shape for a in arrays
-    )
+def _momentum_buffer(state, momentum):
+    """The momentum buffer's array, or None (no momentum, or none made yet)."""
+    buf = state.get("momentum_buffer") if momentum != 0 else None
+    return None if buf is None else buf._data
