@@ -6,6 +6,7 @@ backend holds a tensor's data.
 
 import numpy as np
 
+from . import _device_guard
 from ._device import CPU, device
 
 _cupy = None
@@ -92,6 +93,13 @@ def xp_for(dev):
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")
 
 
+def cuda_device(idx):
+    """The `with` block that makes CUDA device idx current, for code that allocates on an explicit
+    `cuda:N` (CuPy allocates on the current device)."""
+    _device_guard.note_placement(idx)
+    return cupy().cuda.Device(idx)
+
+
 _ONES = {}
 
 
@@ -140,6 +148,7 @@ def to_device(arr, dev):
         idx = dev.index if dev.index is not None else cp.cuda.runtime.getDevice()
         if type(arr) is not np.ndarray and arr.device.id == idx:
             return arr
+        _device_guard.note_placement(idx)
         with cp.cuda.Device(idx):
             return cp.asarray(arr)
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")

@@ -36,7 +36,10 @@ def _flat(out):
 
 def _check_device(t, device, what):
     if device != "cpu":
-        assert t.device.type == ember.device(device).type, f"{what}: on {t.device}, expected {device}"
+        want = ember.device(device)
+        assert t.device.type == want.type, f"{what}: on {t.device}, expected {device}"
+        if want.index is not None:
+            assert t.device == want and t._data.device.id == want.index, f"{what}: on {t.device}, expected {device}"
 
 
 def compare_module(tmod, emod, *inputs, train=True, rtol=1e-5, atol=1e-5, grad=True, seed=0, kwargs=None, device="cpu"):

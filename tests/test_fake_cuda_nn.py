@@ -1,7 +1,7 @@
 """ember.nn and ember.optim on a (fake) CUDA device against torch on the CPU as the oracle.
 
 The CuPy stand-in (tests/fakecupy) is switched on for this module only, as tests/test_fake_cuda.py does.
-Every layer family of the nn tests runs through `compare_module(..., device="cuda")`: the ember module is
+Every layer family of the nn tests runs through `compare_module(..., device=DEV)`: the ember module is
 moved with `.to("cuda")` after torch's weights are loaded, its inputs live on cuda, and outputs, input and
 parameter gradients and buffers must be on cuda and equal torch's. Losses and the remaining functionals
 run the same way; each optimizer steps cuda parameters in float64 next to torch's CPU steps; GradScaler('cuda')
@@ -31,11 +31,18 @@ _XFAIL_BY_REASON = {}
 XFAIL = {k: r for r, ks in _XFAIL_BY_REASON.items() for k in ks}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fake_cuda():
-    """Switch ember onto the CuPy stand-in for this module, and back afterwards."""
-    with fakecupy.ember_on_stand_in():
-        yield
+@pytest.fixture(scope="module", autouse=True, params=["cuda", "cuda:1"])
+def fake_cuda(request):
+    """Switch ember onto the CuPy stand-in for this module, and back afterwards. Everything runs twice: on
+    the current device, then on the stand-in's second device while device 0 stays current (each op must then
+    run on its tensors' device, as torch's do)."""
+    global DEV
+    DEV = request.param
+    try:
+        with fakecupy.ember_on_stand_in():
+            yield
+    finally:
+        DEV = "cuda"
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +64,8 @@ def pair(name, *args, **kwargs):
 
 def on_cuda(t, what="result"):
     assert t.device.type == "cuda", f"{what}: on {t.device}"
+    want = ember.device(DEV).index or 0
+    assert t.device.index == want and t._data.device.id == want, f"{what}: on {t.device}, not {DEV}"
     assert type(t._data).__module__.startswith("fakecupy"), f"{what}: holds a {type(t._data).__name__}"
 
 
@@ -285,7 +294,7 @@ def test_module_on_cuda(case):
 def test_module_to_moves_everything_and_back():
     m = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.BatchNorm1d(4))
     m(ember.randn(5, 3)).sum().backward()
-    m.to("cuda")
+    m.to(DEV)
     for n, p in m.named_parameters():
         on_cuda(p, n)
         on_cuda(p.grad, f"grad of {n}")
@@ -297,7 +306,7 @@ def test_module_to_moves_everything_and_back():
     m.cpu()
     assert all(p.device.type == "cpu" for p in m.parameters())
     assert all(b.device.type == "cpu" for b in m.buffers())
-    m.cuda()
+    m.cuda(ember.device(DEV).index)
     m.load_state_dict({k: v.cpu() for k, v in sd.items()})
     for n, p in m.named_parameters():
         on_cuda(p, n)

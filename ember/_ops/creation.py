@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import to_device, xp_for
+from .._backend import cuda_device, to_device, xp_for
 from .._device import CPU, as_device
 from .._tensor import Tensor, _init, make
 from ._core import bind
@@ -217,6 +217,9 @@ def from_numpy(ndarray):
 
 def _fill(opname, size, value, dtype, device, requires_grad):
     dev = as_device(device)
+    if dev.index is not None and dev.type == "cuda":  # CuPy allocates on the current device
+        with cuda_device(dev.index):
+            return _fill(opname, size, value, dtype, "cuda", requires_grad)
     xp = xp_for(dev)
     if value is None:
         a = xp.empty(size, dtype=dtype.np)
@@ -289,7 +292,11 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n must be greater or equal to 0, got {n if n < 0 else m}")
     dt = dtype or D.get_default_dtype()
-    xp = xp_for(as_device(device))
+    dev = as_device(device)
+    if dev.index is not None and dev.type == "cuda":
+        with cuda_device(dev.index):
+            return eye(n, m, dtype=dt, device="cuda", requires_grad=requires_grad)
+    xp = xp_for(dev)
     return _finish(xp.eye(n, n if m is None else m, dtype=dt.np), requires_grad)
 
 
@@ -311,7 +318,11 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is None:
         dtype = D.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else D.get_default_dtype()
     n = builtins.max(0, math.ceil((end - start) / step))
-    xp = xp_for(as_device(device))
+    dev = as_device(device)
+    if dev.index is not None and dev.type == "cuda":
+        with cuda_device(dev.index):
+            return arange(start, end, step, dtype=dtype, device="cuda", requires_grad=requires_grad)
+    xp = xp_for(dev)
     if dtype.is_floating_point:
         # torch computes start + i * step in double and then casts
         a = (start + xp.arange(n, dtype=np.float64) * step).astype(dtype.np)
@@ -362,6 +373,9 @@ def _legacy_new(args, device, dtype):
     """Data for `Tensor(*sizes)`, `Tensor(data)` and the typed constructors (FloatTensor...)."""
     dt = dtype or D.get_default_dtype()
     dev = as_device(device)
+    if dev.index is not None and dev.type == "cuda":
+        with cuda_device(dev.index):
+            return _legacy_new(args, "cuda", dt)
     if not args:
         return xp_for(dev).zeros((0,), dtype=dt.np)
     if len(args) == 1 and not isinstance(args[0], (int, np.integer)):

@@ -486,9 +486,14 @@ def setitem(self, index, value):
 
 
 class CopyBackwards(Node):
+    src_device = None  # set when src lives on another device than self: its gradient goes back there
+
     def backward(self, g):
         g = _fix0(g)
-        return (_zeros_like(g) if self.needs(0) else None, g if self.needs(1) else None)
+        gs = None
+        if self.needs(1):
+            gs = g if self.src_device is None else g.to(self.src_device)
+        return (_zeros_like(g) if self.needs(0) else None, gs)
 
 
 def _copy(self, src, v):
@@ -499,8 +504,10 @@ def _copy(self, src, v):
             f"copy_(): the number of sizes provided ({self._data.ndim}) must be greater or equal to the number of "
             f"dimensions in the tensor ({v.ndim})"
         )
-    if type(v) is not type(self._data):
-        v = to_device(v, self.device)
+    if type(v) is not type(self._data) or (type(v) is not np.ndarray and v.device.id != self._data.device.id):
+        v = to_device(v, self.device)  # copy_ is the one op that takes its source from any device
+        if node is not None:
+            node.src_device = src.device
     return inplace(self, v if v.dtype == npdt else v.astype(npdt), node, (self, src), "copy_")
 
 

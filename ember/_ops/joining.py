@@ -16,6 +16,7 @@ from ._core import (
     _vc_of,
     attach,
     bind,
+    check_same_device,
     inplace,
     make,
     scalar_type_name,
@@ -163,7 +164,11 @@ def cat(tensors, dim=0, *, out=None):
             arrays.append(_cast(t._data, npdt))
             spans.append((pos, s[dim]))
             pos += s[dim]
-        r = xp_of(arrays[0]).concatenate(arrays, axis=dim) if len(arrays) > 1 else arrays[0].copy()
+        try:
+            r = xp_of(arrays[0]).concatenate(arrays, axis=dim) if len(arrays) > 1 else arrays[0].copy()
+        except (TypeError, ValueError):
+            check_same_device("cat", *tensors)  # arrays on two devices: torch's error
+            raise
     if out is not None:
         return _write_out(out, r, "cat")
     res = make(r)
@@ -199,7 +204,11 @@ def stack(tensors, dim=0, *, out=None):
     dim = wrap_dim(dim, len(s0) + 1, "stack")
     npdt = _common_dtype(tensors)
     arrays = [_cast(t._data, npdt) for t in tensors]
-    r = xp_of(arrays[0]).stack(arrays, axis=dim)
+    try:
+        r = xp_of(arrays[0]).stack(arrays, axis=dim)
+    except (TypeError, ValueError):
+        check_same_device("stack", *tensors)  # arrays on two devices: torch's error
+        raise
     if out is not None:
         return _write_out(out, r, "stack")
     res = make(r)

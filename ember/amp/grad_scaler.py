@@ -13,6 +13,7 @@ from enum import Enum
 
 import numpy as np
 
+from .. import _device_guard
 from .. import _dtype as D
 from .._backend import xp_of
 from .._tensor import Tensor, _vc_of
@@ -203,9 +204,10 @@ class GradScaler:
                 grads_by[g.device][g.dtype].append(g)
         for device, per_dtype in grads_by.items():
             for grads in per_dtype.values():
-                _non_finite_check_and_unscale_(
-                    grads, per_device_found_inf.get(device), per_device_inv_scale.get(device)
-                )
+                with _device_guard.on_device_of(grads[0]._data):  # when several GPUs are in use
+                    _non_finite_check_and_unscale_(
+                        grads, per_device_found_inf.get(device), per_device_inv_scale.get(device)
+                    )
                 for g in grads:
                     _bump_version(g)
         return per_device_found_inf._per_device_tensors
@@ -299,9 +301,10 @@ class GradScaler:
             combined = found_infs[0]
             for f in found_infs[1:]:
                 combined = combined + f
-            _update_scale_(
-                _scale, _growth_tracker, combined, self._growth_factor, self._backoff_factor, self._growth_interval
-            )
+            with _device_guard.on_device_of(_scale._data):  # when several GPUs are in use
+                _update_scale_(
+                    _scale, _growth_tracker, combined, self._growth_factor, self._backoff_factor, self._growth_interval
+                )
         self._per_optimizer_states = defaultdict(_refresh_per_optimizer_state)
 
     def _get_scale_async(self):

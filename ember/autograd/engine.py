@@ -7,6 +7,7 @@ of gradient accumulation is deterministic.
 import heapq
 import sys
 
+from .. import _device_guard
 from .grad_mode import GRAD
 from .graph import ANOMALY, AccumulateGrad, where_str
 
@@ -117,6 +118,8 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
     GRAD.enabled = create_graph
     Acc = AccumulateGrad
     check_nan = ANOMALY.enabled and ANOMALY.check_nan
+    guard = _device_guard.ACTIVE  # more than one GPU in use: run each node on its gradients' device
+    start = cur = _device_guard.current() if guard else -1
     node = heappop(heap)[1] if heap else None
     try:
         while node is not None:
@@ -124,6 +127,12 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
             if needed is not None and node not in needed:
                 node = heappop(heap)[1] if heap else None
                 continue
+            if guard:
+                for g0 in grads_in:
+                    if g0 is not None:
+                        cur = _device_guard.follow(g0._data, cur)
+                        break
+                g0 = None  # no extra reference: _accumulate may take over an unshared gradient
             if node._hooked:
                 _tensor_hooks(node, grads_in)
             if capture is not None:
@@ -202,6 +211,8 @@ def run_backward(roots, grads, retain_graph, create_graph, capture=None, accumul
                 node = ready
     finally:
         GRAD.enabled = prev
+        if guard:
+            _device_guard.restore(start, cur)
     return results
 
 

@@ -7,6 +7,7 @@ raise `CudaUnavailableError` (an AssertionError, as torch's CPU build raises, an
 its CUDA build raises without a GPU) naming what is missing.
 """
 
+from .. import _device_guard
 from .._backend import CudaUnavailableError, cuda_available
 from . import amp, memory, random, streams
 from ._lazy import check_index, cp, device_index, init, is_initialized, lazy_init
@@ -130,6 +131,7 @@ def set_device(device):
     if idx >= 0:
         c = cp()
         check_index(idx)
+        _device_guard.note_switch(c.cuda.runtime.getDevice(), idx)
         c.cuda.runtime.setDevice(idx)
 
 
@@ -150,10 +152,12 @@ class device:
         self.prev_idx = c.cuda.runtime.getDevice()
         if self.prev_idx != self.idx:
             check_index(self.idx)
+            _device_guard.note_switch(self.prev_idx, self.idx)
             c.cuda.runtime.setDevice(self.idx)
 
     def __exit__(self, *exc):
         if self.idx != -1 and self.prev_idx != self.idx:
+            _device_guard.note_switch(self.idx, self.prev_idx)
             cp().cuda.runtime.setDevice(self.prev_idx)
         return False
 

@@ -4,6 +4,7 @@ ember ops on CUDA tensors run on CuPy's current stream, so `with ember.cuda.stre
 `s` CuPy's current stream) puts them on `s`, as in torch.
 """
 
+from .. import _device_guard
 from .._device import device as _device
 from ._lazy import CudaUnavailableError, cp, device_index, lazy_init
 
@@ -133,6 +134,7 @@ def set_stream(stream):
     if stream is None:
         return
     c = cp()
+    _device_guard.note_switch(c.cuda.runtime.getDevice(), stream.device_index)
     c.cuda.runtime.setDevice(stream.device_index)
     stream._cp.use()
 
@@ -151,6 +153,7 @@ class StreamContext:
         c = cp()
         self._prev_device = c.cuda.runtime.getDevice()
         if self._prev_device != s.device_index:
+            _device_guard.note_switch(self._prev_device, s.device_index)
             c.cuda.runtime.setDevice(s.device_index)
         self._prev_stream = c.cuda.get_current_stream()
         s._cp.use()
@@ -162,6 +165,7 @@ class StreamContext:
         c = cp()
         self._prev_stream.use()
         if self._prev_device != s.device_index:
+            _device_guard.note_switch(s.device_index, self._prev_device)
             c.cuda.runtime.setDevice(self._prev_device)
         return False
 

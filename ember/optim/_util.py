@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import _device_guard
 from .. import _dtype as D
 from .._ops._core import arr
 from .._ops.creation import _finish
@@ -33,13 +34,15 @@ def scalar_state(value):
 
 
 def zeros_state(w):
-    """A state tensor of zeros shaped and typed like the parameter array w."""
-    return _finish(np.zeros_like(w), False)
+    """A state tensor of zeros shaped and typed like the parameter array w (on w's device)."""
+    with _device_guard.on_device_of(w):
+        return _finish(np.zeros_like(w), False)
 
 
 def full_state(a, value):
-    """A state tensor filled with value, shaped and typed like the array a."""
-    return _finish(np.full_like(a, value), False)
+    """A state tensor filled with value, shaped and typed like the array a (on a's device)."""
+    with _device_guard.on_device_of(a):
+        return _finish(np.full_like(a, value), False)
 
 
 def grad_of(p, maximize, opt_name):
@@ -102,6 +105,6 @@ class SingleTensorOptimizer(Optimizer):
     def _params(self, group, opt_name):
         """Yield (p, grad array, p's array, p's state) for each parameter of group that has a gradient."""
         maximize, state = group["maximize"], self.state
-        for p in group["params"]:
+        for p in _device_guard.each_on_device(group["params"]):  # each on its GPU when several are in use
             if p._grad is not None:
                 yield p, grad_of(p, maximize, opt_name), p._data, state[p]

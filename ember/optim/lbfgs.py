@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import _device_guard
 from .._backend import xp_of
 from .._ops.creation import _finish
 from .._tensor import Tensor
@@ -200,7 +201,8 @@ class LBFGS(Optimizer):
 
     def step(self, closure):
         out = []
-        self._run_step(None, lambda: out.append(self._lbfgs(closure)))
+        with _device_guard.on_device_of(self._params[0]._data):  # its flat vectors live on the parameters' GPU
+            self._run_step(None, lambda: out.append(self._lbfgs(closure)))
         return out[0]
 
     def _lbfgs(self, closure):

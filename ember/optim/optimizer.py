@@ -4,6 +4,7 @@ import itertools
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 
+from .. import _device_guard
 from .._tensor import Tensor, _vc_of
 from ..autograd.grad_mode import GRAD
 
@@ -136,7 +137,11 @@ class Optimizer:
                             g.detach_()
                         else:
                             g.requires_grad_(False)
-                        g._data[...] = 0
+                        if _device_guard.ACTIVE:
+                            with _device_guard.on_device_of(g._data):
+                                g._data[...] = 0
+                        else:
+                            g._data[...] = 0
 
     # -- state dict -------------------------------------------------------------------------
     def state_dict(self):

@@ -1,5 +1,6 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize."""
 
+from .. import _device_guard
 from .._ops._core import arr
 from .._ops.creation import _finish
 from ..cuda import _fused
@@ -54,7 +55,7 @@ class SGD(SingleTensorOptimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
             fused = {}  # (device, dtype, new buffers) -> the group's CUDA parameters for one multi-tensor launch
-            for p in group["params"]:
+            for p in _device_guard.each_on_device(group["params"]):  # each on its GPU when several are in use
                 if p._grad is None:
                     continue
                 g = p._grad._data

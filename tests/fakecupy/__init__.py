@@ -304,7 +304,7 @@ def ember_on_stand_in():
     """Run ember's CUDA backend on the stand-in inside the block, then put ember.cuda's state (the CuPy
     module ember found, lazy init, queued calls and seeds, generators, memory statistics) back as it was,
     so later tests still see a machine without a GPU."""
-    from ember import _backend  # noqa: PLC0415
+    from ember import _backend, _device_guard  # noqa: PLC0415
     from ember.cuda import _lazy, memory  # noqa: PLC0415
     from ember.cuda import random as cuda_random  # noqa: PLC0415
 
@@ -326,6 +326,7 @@ def ember_on_stand_in():
     try:
         yield
     finally:
+        _device_guard.deactivate()  # a test that used both simulated devices turned the guard on
         uninstall()
         (_backend._cupy, _backend._cupy_error, _lazy._initialized, calls, seeds, gens) = saved
         _lazy._queued_calls[:] = calls

@@ -240,9 +240,10 @@ def _max_pool_arr(xd, K, st, pad, dil, out, want_arg=True):
 _BASE_CACHE = {}
 
 
-def _block_base(xp, N, C, S, K, out):
-    """int64 (N, C, *out): flat index of each window's first element in the whole (N, C, *S) input."""
-    key = (xp.__name__, N, C, S, K, out)
+def _block_base(xp, like, N, C, S, K, out):
+    """int64 (N, C, *out): flat index of each window's first element in the whole (N, C, *S) input, on the
+    device of array `like`."""
+    key = (-1 if xp is np else like.device.id, N, C, S, K, out)
     base = _BASE_CACHE.get(key)
     if base is None:
         H, W = S
@@ -291,7 +292,7 @@ def _max_pool_blocks(xd, K, out, want_arg):
             xp.maximum(best, pj, out=best)
     if xd.dtype.kind in "fV" and xp.isnan(best).any():
         return None
-    return best, _block_base(xp, N, C, (H, W), K, out) + off
+    return best, _block_base(xp, xd, N, C, (H, W), K, out) + off
 
 
 def _plane_idx(gidx, S):

@@ -5,6 +5,7 @@ import itertools
 import warnings
 from collections import OrderedDict, namedtuple
 
+from ... import _device_guard
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
@@ -367,7 +368,11 @@ class Module:
                         g.detach_()
                     else:
                         g.requires_grad_(False)
-                    g._data[...] = 0
+                    if _device_guard.ACTIVE:
+                        with _device_guard.on_device_of(g._data):
+                            g._data[...] = 0
+                    else:
+                        g._data[...] = 0
 
     def apply(self, fn):
         for m in self.children():

@@ -5,6 +5,7 @@ import warnings
 
 import ember
 
+from ..._device_guard import unwrapped
 from .. import functional as F
 from .. import init
 from ..functional import attention as FA
@@ -355,9 +356,10 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
-        if activation is F.relu or isinstance(activation, ReLU):
+        fn = unwrapped(activation)  # the same function with or without the multi-GPU device guard
+        if fn is unwrapped(F.relu) or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
-        elif activation is F.gelu or isinstance(activation, GELU):
+        elif fn is unwrapped(F.gelu) or isinstance(activation, GELU):
             self.activation_relu_or_gelu = 2
         else:
             self.activation_relu_or_gelu = 0

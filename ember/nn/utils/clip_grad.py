@@ -3,6 +3,7 @@
 import types
 import warnings
 
+from ... import _device_guard
 from ... import _ops as _E
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
@@ -24,9 +25,14 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         return _E.tensor(0.0)
     with no_grad():
         if len(tensors) == 1:
-            total = _E.norm(tensors[0], norm_type)
+            with _device_guard.on_device_of(tensors[0]._data):
+                total = _E.norm(tensors[0], norm_type)
         else:
-            total = _E.norm(_E.stack([_E.norm(t, norm_type) for t in tensors]), norm_type)
+            # each tensor's norm on its device, then the norm of those on the first one's (as torch)
+            norms = [_E.norm(t, norm_type) for t in _device_guard.each_on_device(tensors)]
+            dev = norms[0].device
+            with _device_guard.on_device_of(norms[0]._data):
+                total = _E.norm(_E.stack([n if n.device == dev else n.to(dev) for n in norms]), norm_type)
     if error_if_nonfinite and bool(_E.logical_or(total.isnan(), total.isinf())):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
@@ -45,9 +51,14 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     if not grads:
         return
     with no_grad():
-        coef = _E.clamp(max_norm / (total_norm + 1e-6), max=1.0)
-        for g in grads:
-            g.mul_(coef)
+        with _device_guard.on_device_of(total_norm._data):
+            coef = _E.clamp(max_norm / (total_norm + 1e-6), max=1.0)
+        coefs = {coef.device: coef}
+        for g in _device_guard.each_on_device(grads):
+            c = coefs.get(g.device)
+            if c is None:
+                c = coefs[g.device] = coef.to(g.device)  # the coefficient once per device, as torch
+            g.mul_(c)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
