@@ -2,8 +2,9 @@
 
 The CuPy stand-in (tests/fakecupy) is switched on for this module only, as tests/test_fake_cuda.py does.
 Every layer family of the nn tests runs through `compare_module(..., device=DEV)`: the ember module is
-moved with `.to("cuda")` after torch's weights are loaded, its inputs live on cuda, and outputs, input and
-parameter gradients and buffers must be on cuda and equal torch's. Losses and the remaining functionals
+moved with `.to(DEV)` after torch's weights are loaded, its inputs live on DEV, and outputs, input and
+parameter gradients and buffers must be on DEV and equal torch's. DEV is "cuda" (the current device), then
+"cuda:1" with device 0 current. Losses and the remaining functionals
 run the same way; each optimizer steps cuda parameters in float64 next to torch's CPU steps; GradScaler('cuda')
 and autocast('cuda') run a small training loop. Representative configurations, not every one.
 """
