@@ -120,6 +120,8 @@ FACTORIES = {
     "randint": lambda d: ember.randint(0, 5, (3,), device=d),
     "randperm": lambda d: ember.randperm(4, device=d),
     "normal": lambda d: ember.normal(0.0, 1.0, (3,), device=d),
+    "tril_indices": lambda d: ember.tril_indices(3, 4, -1, device=d),
+    "triu_indices": lambda d: ember.triu_indices(4, 3, 1, device=d),
     "FloatTensor-sizes": lambda d: ember.Tensor(2, 3).to(d),
 }
 

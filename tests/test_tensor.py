@@ -93,6 +93,23 @@ def test_constructors():
     check(run)
 
 
+def test_triangle_indices():
+    def run(L):
+        out = []
+        for row, col in ((0, 3), (3, 0), (1, 1), (3, 4), (4, 3), (5, 5)):
+            for offset in (-6, -2, -1, 0, 1, 2, 6):
+                out += [L.tril_indices(row, col, offset), L.triu_indices(row, col, offset)]
+        return out + [L.tril_indices(3, 3, dtype=L.int32), L.triu_indices(2, 5, 1, dtype=L.int32)]
+
+    check(run)
+    check_error(lambda L: L.tril_indices(-1, 3))
+    check_error(lambda L: L.triu_indices(3, -2))
+    check_error(lambda L: L.tril_indices(3, 3, dtype=L.float32))
+    check_error(lambda L: L.triu_indices(3, 3, dtype=L.int16))
+    with pytest.raises(RuntimeError, match="row must be non-negative, got-1"):
+        ember.tril_indices(-1, 3)
+
+
 def test_constructor_errors():
     check_error(lambda L: L.zeros(-1))
     check_error(lambda L: L.arange(0, 10, 0))

@@ -9,7 +9,7 @@ from .. import _dtype as D
 from .._backend import cuda_device, to_device, xp_for
 from .._device import CPU, as_device
 from .._tensor import Tensor, _init, make
-from ._core import bind
+from ._core import bind, scalar_type_name
 
 __all__ = [
     "tensor",
@@ -36,6 +36,8 @@ __all__ = [
     "new_ones",
     "new_empty",
     "new_full",
+    "tril_indices",
+    "triu_indices",
 ]
 
 
@@ -298,6 +300,28 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
             return eye(n, m, dtype=dt, device="cuda", requires_grad=requires_grad)
     xp = xp_for(dev)
     return _finish(xp.eye(n, n if m is None else m, dtype=dt.np), requires_grad)
+
+
+def _tri_indices(opname, row, col, offset, dtype, device, lower):
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+    dt = dtype or D.int64
+    if dt not in (D.int64, D.int32):
+        raise NotImplementedError(f"\"{opname}\" not implemented for '{scalar_type_name(dt.np)}'")
+    r, c = (np.tril_indices if lower else np.triu_indices)(row, offset, col)  # row-major, as torch orders them
+    return _finish(to_device(np.stack([r, c]).astype(dt.np), as_device(device)), False)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """Matches `torch.tril_indices`: the (2, N) coordinates of the lower triangle of a row x col matrix."""
+    return _tri_indices("tril_indices", row, col, offset, dtype, device, True)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """Matches `torch.triu_indices`: the (2, N) coordinates of the upper triangle of a row x col matrix."""
+    return _tri_indices("triu_indices", row, col, offset, dtype, device, False)
 
 
 def _num(x):

@@ -31,5 +31,7 @@ NOT_OPS = {
         "contiguous",
         "to",
         "type_as",
+        "tril_indices",
+        "triu_indices",
     ]
 }
