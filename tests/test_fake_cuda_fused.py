@@ -253,6 +253,35 @@ def test_adam_steps(launches, name, kwargs, dt):
     assert launches["adam_multi"] == 4  # one launch per step for all three parameters
 
 
+@needs_emulation
+def test_adam_uploads_only_the_moved_gradient_addresses(launches):
+    """The multi-tensor table's static rows (parameters, moments, counts, chunks) go up once; afterwards only
+    the gradients' addresses, and only when they move (a new gradient per backward), not when the gradients
+    are the same buffers (zero_grad(set_to_none=False))."""
+    ws = [rand(5, 3), rand(70, 90), rand(7)]
+    tp = [torch.tensor(w, requires_grad=True) for w in ws]
+    ep = [ember.tensor(w, device="cuda").requires_grad_(True) for w in ws]
+    topt, eopt = torch.optim.Adam(tp, lr=0.01), ember.optim.Adam(ep, lr=0.01)
+    uploads = []
+    for step in range(5):
+        gs = [rand(*w.shape) for w in ws]
+        for p, g in zip(tp, gs):
+            p.grad = torch.tensor(g)
+        for p, g in zip(ep, gs):
+            if step < 3:
+                p.grad = ember.tensor(g, device="cuda")  # new buffers
+            else:
+                p.grad.copy_(ember.tensor(g, device="cuda"))  # the same buffers, new values
+        before = _fused.UPLOADS[0]
+        topt.step()
+        eopt.step()
+        uploads.append(_fused.UPLOADS[0] - before)
+    assert uploads == [2, 1, 1, 0, 0]
+    assert launches["adam_multi"] == 5
+    for e, t in zip(ep, tp):
+        close(e, t)
+
+
 def test_fused_paths_off(launches):
     with _fused.disabled():
         x = ember.randn(4, 6, device="cuda", requires_grad=True)

@@ -323,22 +323,23 @@ __device__ __forceinline__ long long chunk_of(const long long* tab, const long l
     return t;
 }
 
-// tab: six rows of ntensors int64: the addresses of each parameter, its gradient, exp_avg, exp_avg_sq and
-// max_exp_avg_sq (the parameter's when unused), then the element counts. chunks: (tensor, start) pairs, each
-// `chunk` elements of one tensor (the last may be shorter); a block takes one pair at a time.
+// tab: five rows of ntensors int64: the addresses of each parameter, its exp_avg, exp_avg_sq and
+// max_exp_avg_sq (the parameter's when unused), then the element counts; gtab: the gradients' addresses (a
+// separate upload: they move between steps). chunks: (tensor, start) pairs, each `chunk` elements of one
+// tensor (the last may be shorter); a block takes one pair at a time.
 template<typename T>
-__global__ void adam_multi(const long long* __restrict__ tab, const long long* __restrict__ chunks,
-                           long long nchunks, long long ntensors, long long chunk, T lr_wd_keep, T wd,
-                           T one_minus_beta1, T beta2, T one_minus_beta2, T bc2_sqrt, T eps, T step_size,
-                           int decoupled, int amsgrad) {
+__global__ void adam_multi(const long long* __restrict__ tab, const long long* __restrict__ gtab,
+                           const long long* __restrict__ chunks, long long nchunks, long long ntensors,
+                           long long chunk, T lr_wd_keep, T wd, T one_minus_beta1, T beta2, T one_minus_beta2,
+                           T bc2_sqrt, T eps, T step_size, int decoupled, int amsgrad) {
     for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
         long long start, end;
-        const long long t = chunk_of(tab, chunks, ntensors, 5, chunk, c, start, end);
+        const long long t = chunk_of(tab, chunks, ntensors, 4, chunk, c, start, end);
         T* w = (T*)tab[t];
-        const T* g = (const T*)tab[ntensors + t];
-        T* m = (T*)tab[2 * ntensors + t];
-        T* v = (T*)tab[3 * ntensors + t];
-        T* vmax = (T*)tab[4 * ntensors + t];
+        const T* g = (const T*)gtab[t];
+        T* m = (T*)tab[ntensors + t];
+        T* v = (T*)tab[2 * ntensors + t];
+        T* vmax = (T*)tab[3 * ntensors + t];
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x)
             adam_elem<T>(w, g, m, v, vmax, i, lr_wd_keep, wd, one_minus_beta1, beta2, one_minus_beta2, bc2_sqrt,
                          eps, step_size, decoupled, amsgrad);
@@ -622,16 +623,16 @@ __global__ void embed_bwd(const T* __restrict__ g, const long long* __restrict__
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n * D; i += (long long)gridDim.x * blockDim.x)
         atomicAdd(dw + idx[i / D] * D + i % D, g[i]);
 }
-// ---- GradScaler: every gradient in tab (addresses, then element counts) times inv_scale in place, found_inf
-// set to 1 where one holds an inf or NaN (torch's _amp_foreach_non_finite_check_and_unscale_) ----
+// ---- GradScaler: every gradient in gtab (addresses; tab: their element counts) times inv_scale in place,
+// found_inf set to 1 where one holds an inf or NaN (torch's _amp_foreach_non_finite_check_and_unscale_) ----
 template<typename T>
-__global__ void amp_unscale(const long long* __restrict__ tab, const long long* __restrict__ chunks,
-                            long long nchunks, long long ntensors, long long chunk, const float* __restrict__ inv_scale,
-                            float* __restrict__ found_inf) {
+__global__ void amp_unscale(const long long* __restrict__ tab, const long long* __restrict__ gtab,
+                            const long long* __restrict__ chunks, long long nchunks, long long ntensors, long long chunk,
+                            const float* __restrict__ inv_scale, float* __restrict__ found_inf) {
     const float inv = *inv_scale;
     for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
         long long start, end;
-        T* g = (T*)tab[chunk_of(tab, chunks, ntensors, 1, chunk, c, start, end)];
+        T* g = (T*)gtab[chunk_of(tab, chunks, ntensors, 0, chunk, c, start, end)];
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
             const T v = g[i];
             if (!isfinite(v)) *found_inf = 1.f;
@@ -659,18 +660,19 @@ __global__ void amp_update_scale(T* __restrict__ scale, int* __restrict__ growth
     }
 }
 // ---- SGD (momentum, dampening, Nesterov, weight decay, maximize), torch's single-tensor op order, all of a
-// group's parameters in one launch: tab rows are the parameters, gradients, momentum buffers (the parameter's
-// when unused), then the element counts. first: the buffers are new and take the gradient. ----
+// group's parameters in one launch: tab rows are the parameters, momentum buffers (the parameter's when
+// unused), then the element counts; gtab the gradients. first: the buffers are new and take the gradient. ----
 template<typename T>
-__global__ void sgd_multi(const long long* __restrict__ tab, const long long* __restrict__ chunks, long long nchunks,
-                          long long ntensors, long long chunk, T lr, T momentum, T one_minus_dampening, T wd,
-                          int dampened, int nesterov, int maximize, int first) {
+__global__ void sgd_multi(const long long* __restrict__ tab, const long long* __restrict__ gtab,
+                          const long long* __restrict__ chunks, long long nchunks, long long ntensors, long long chunk,
+                          T lr, T momentum, T one_minus_dampening, T wd, int dampened, int nesterov, int maximize,
+                          int first) {
     for (long long c = blockIdx.x; c < nchunks; c += gridDim.x) {
         long long start, end;
-        const long long t = chunk_of(tab, chunks, ntensors, 3, chunk, c, start, end);
+        const long long t = chunk_of(tab, chunks, ntensors, 2, chunk, c, start, end);
         T* w = (T*)tab[t];
-        const T* grad = (const T*)tab[ntensors + t];
-        T* buf = (T*)tab[2 * ntensors + t];
+        const T* grad = (const T*)gtab[t];
+        T* buf = (T*)tab[ntensors + t];
         for (long long i = start + threadIdx.x; i < end; i += blockDim.x) {
             T g = grad[i];
             if (maximize) g = -g;
@@ -1314,27 +1316,57 @@ def embedding_bwd(g2, idx, num):
 # -- Adam ------------------------------------------------------------------------------------------------
 
 _CHUNK = 4096  # elements per block of the multi-tensor kernels
-_tables = {}  # (device, rows of addresses and sizes) -> the uploaded table and chunks (the pool reuses addresses)
+_tables = {}  # (device, ids of the arrays of the static rows) -> _Table
+UPLOADS = [0]  # table uploads so far (scripts/gpu_probe.py reports them per step)
 
 
-def _multi_table(rows, sizes):
-    """The device table of a multi-tensor launch: `rows` (lists of buffer addresses, one per tensor) then
-    `sizes`, and the (tensor, start) chunks; None when there is nothing to do. Cached by content."""
+class _Table:
+    """The device side of a multi-tensor launch over one set of tensors. `tab`: the static rows (addresses of
+    parameters and optimizer state, which keep their buffers from step to step) then the element counts;
+    `chunks`: the (tensor, start) pairs; `gtab`: the gradients' addresses, which move between steps (a new
+    gradient each backward) and are uploaded again, alone, only when they do."""
+
+    __slots__ = ("arrays", "tab", "chunks", "nchunks", "gptrs", "gtab")
+
+
+def _multi_table(static, grads):
+    """The _Table for a launch over tensors with the static rows `static` (lists of arrays, one per tensor;
+    may be empty) and gradients `grads`; None when there is nothing to do. Cached by the identity of the static
+    arrays, which the entry keeps alive (so an id cannot be reused by another array while cached)."""
     cp = cupy()
-    key = (cp.cuda.runtime.getDevice(), tuple(x for r in rows for x in r), tuple(sizes))
+    flat = _flat_rows(static)
+    key = (
+        (cp.cuda.runtime.getDevice(), *map(id, flat))
+        if flat
+        else (cp.cuda.runtime.getDevice(), *(g.size for g in grads))
+    )
     ent = _tables.get(key)
     if ent is None:
+        sizes = [a.size for a in (static[0] if flat else grads)]
         chunks = [(t, s) for t, n in enumerate(sizes) for s in range(0, n, _CHUNK)]
         if not chunks:
             return None
-        host = np.array([x for r in rows for x in r] + list(sizes) + [x for c in chunks for x in c], np.int64)
+        ptrs = [a.data.ptr for a in flat]
+        host = np.array(ptrs + sizes + [x for c in chunks for x in c], np.int64)
         dev = cp.asarray(host)
-        m = (len(rows) + 1) * len(sizes)
-        ent = (dev[:m], dev[m:], len(chunks))
-        if len(_tables) >= 16:
+        m = len(ptrs) + len(sizes)
+        ent = _Table()
+        ent.arrays, ent.tab, ent.chunks, ent.nchunks = flat, dev[:m], dev[m:], len(chunks)
+        ent.gptrs = ent.gtab = None
+        if len(_tables) >= 8:
             _tables.clear()
         _tables[key] = ent
+        UPLOADS[0] += 1
+    gptrs = tuple(g.data.ptr for g in grads)
+    if gptrs != ent.gptrs:
+        ent.gtab = cp.asarray(np.array(gptrs, np.int64))
+        ent.gptrs = gptrs
+        UPLOADS[0] += 1
     return ent
+
+
+def _flat_rows(rows):
+    return [a for r in rows for a in r]
 
 
 def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
@@ -1346,23 +1378,24 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
     T = dt.type
     nt = len(items)
     amsgrad = items[0][4] is not None
-    rows = [[], [], [], [], []]
-    for w, g, m, v, vmax in items:
-        for r, a in zip(rows, (w, g, m, v, w if vmax is None else vmax)):
-            r.append(a.data.ptr)
-    ent = _multi_table(rows, [w.size for w, *_ in items])
+    rows = ([w for w, *_ in items], [it[2] for it in items], [it[3] for it in items])
+    if amsgrad:
+        rows += ([it[4] for it in items],)
+    else:
+        rows += (rows[0],)
+    ent = _multi_table(rows, [it[1] for it in items])
     if ent is None:
         return
-    tab, chunks, nchunks = ent
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
     _fn("adam_multi", dt)(
-        (min(nchunks, 65535),),
+        (min(ent.nchunks, 65535),),
         (256,),
         (
-            tab,
-            chunks,
-            np.int64(nchunks),
+            ent.tab,
+            ent.gtab,
+            ent.chunks,
+            np.int64(ent.nchunks),
             np.int64(nt),
             np.int64(_CHUNK),
             T(1 - lr * wd),
@@ -1385,23 +1418,18 @@ def sgd_multi(items, *, lr, momentum, dampening, wd, nesterov, maximize, first):
     dt = items[0][0].dtype
     T = dt.type
     ent = _multi_table(
-        [
-            [w.data.ptr for w, _, _ in items],
-            [g.data.ptr for _, g, _ in items],
-            [(w if b is None else b).data.ptr for w, _, b in items],
-        ],
-        [w.size for w, _, _ in items],
+        ([w for w, _, _ in items], [w if b is None else b for w, _, b in items]), [g for _, g, _ in items]
     )
     if ent is None:
         return
-    tab, chunks, nchunks = ent
     _fn("sgd_multi", dt)(
-        (min(nchunks, 65535),),
+        (min(ent.nchunks, 65535),),
         (256,),
         (
-            tab,
-            chunks,
-            np.int64(nchunks),
+            ent.tab,
+            ent.gtab,
+            ent.chunks,
+            np.int64(ent.nchunks),
             np.int64(len(items)),
             np.int64(_CHUNK),
             T(lr),
@@ -1422,14 +1450,22 @@ def sgd_multi(items, *, lr, momentum, dampening, wd, nesterov, maximize, first):
 def amp_unscale(grads, inv_scale, found_inf):
     """grads (contiguous arrays of one float dtype on the current device) *= inv_scale in place, found_inf set
     to 1 if one holds an inf or NaN: one launch, no synchronisation. inv_scale, found_inf: float32 0-d."""
-    ent = _multi_table([[g.data.ptr for g in grads]], [g.size for g in grads])
+    ent = _multi_table((), grads)
     if ent is None:
         return
-    tab, chunks, nchunks = ent
     _fn("amp_unscale", grads[0].dtype)(
-        (min(nchunks, 65535),),
+        (min(ent.nchunks, 65535),),
         (256,),
-        (tab, chunks, np.int64(nchunks), np.int64(len(grads)), np.int64(_CHUNK), inv_scale, found_inf),
+        (
+            ent.tab,
+            ent.gtab,
+            ent.chunks,
+            np.int64(ent.nchunks),
+            np.int64(len(grads)),
+            np.int64(_CHUNK),
+            inv_scale,
+            found_inf,
+        ),
     )
 
 
