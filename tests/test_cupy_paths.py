@@ -300,3 +300,28 @@ def test_linear_and_2d_products_are_one_cublas_call_each(fake_cuda, dt):
     n0 = len(cublas.CALLS)
     np.testing.assert_allclose((ex.t() @ ex).detach().cpu().numpy(), (tx.t() @ tx).detach().numpy(), **tol)
     assert len(cublas.CALLS) == n0 + 1
+
+
+def test_causal_mask_detection_is_kept_per_buffer_and_version(fake_cuda, monkeypatch):
+    """TransformerEncoder's causal-mask detection reads a comparison back from the GPU (a synchronisation);
+    the answer is kept for the same mask buffer until it is written, and recomputed for a different buffer."""
+    from ember.nn.modules import transformer as tr
+
+    compared = []
+    real = tr._causal_for_compare
+    monkeypatch.setattr(tr, "_causal_for_compare", lambda *a: compared.append(a) or real(*a))
+    causal = ember.nn.Transformer.generate_square_subsequent_mask(6, device="cuda")
+    buf = ember.triu(ember.full((8, 8), float("-inf"), device="cuda"), diagonal=1)
+    assert tr._detect_is_causal_mask(causal) is True
+    assert tr._detect_is_causal_mask(causal) is True
+    assert tr._detect_is_causal_mask(buf[:6, :6]) is True  # a slice of another buffer: compared once
+    assert tr._detect_is_causal_mask(buf[:6, :6]) is True
+    assert len(compared) == 2
+    buf[0, 3] = 0.0  # written: the version moves, so the answer is recomputed
+    assert tr._detect_is_causal_mask(buf[:6, :6]) is False
+    assert tr._detect_is_causal_mask(buf[:6, :6]) is False
+    assert len(compared) == 3
+    other = ember.zeros(6, 6, device="cuda")
+    assert tr._detect_is_causal_mask(other) is False
+    assert tr._detect_is_causal_mask(causal, is_causal=False) is False
+    assert len(compared) == 4

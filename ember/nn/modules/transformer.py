@@ -3,9 +3,12 @@
 import copy
 import warnings
 
+import numpy as np
+
 import ember
 
 from ..._device_guard import unwrapped
+from ..._tensor import _vc_of
 from .. import functional as F
 from .. import init
 from ..functional import attention as FA
@@ -62,16 +65,35 @@ def _causal_for_compare(sz, device, dtype):
     return m
 
 
+_DETECTED = {}  # a GPU mask's (address, shape, strides, dtype, size) -> (its version counter, version, answer)
+
+
 def _detect_is_causal_mask(mask, is_causal=None, size=None):
     make_causal = is_causal is True
     if is_causal is None and mask is not None:
         sz = size if size is not None else mask.size(-2)
+        d = mask._data
+        key = None
+        if type(d) is not np.ndarray:
+            # on the GPU the comparison below reads a result back (a synchronisation) on every forward; the mask
+            # is usually the same buffer each time (a registered buffer, or a slice of one), so its answer is kept
+            # until the buffer is written (its version moves) or freed (the entry keeps the counter object, so a
+            # new tensor at the same address never matches it)
+            key = (d.data.ptr, d.shape, d.strides, d.dtype.str, sz)
+            hit = _DETECTED.get(key)
+            vc = _vc_of(mask)
+            if hit is not None and hit[0] is vc and hit[1] == vc.v:
+                return hit[2]
         # a cached mask: building it each forward took several launches on the GPU
         causal = _causal_for_compare(sz, mask.device, mask.dtype)
         if tuple(mask.size()) == tuple(causal.size()):
             make_causal = bool((mask == causal).all())
         else:
             make_causal = False
+        if key is not None:
+            if len(_DETECTED) >= 16:
+                _DETECTED.clear()
+            _DETECTED[key] = (vc, vc.v, make_causal)
     return make_causal
 
 
