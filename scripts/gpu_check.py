@@ -26,6 +26,9 @@ What it does, in order (each phase has its own deadline, so the run always ends 
  3. Train-step timings (median ms/step after warm-up): an MLP, a small CNN and a small GPT, each with
     ember on cuda, torch on cuda (when the machine's torch has CUDA) and torch on cpu.
  4. A summary table: per phase passed/failed counts, the first failures, and the timings.
+ 5. The multi-GPU device guard on real CuPy (it runs after the timings): forced on with one GPU, the three
+    train steps must give the losses they give with it off (and its cost is timed); with two GPUs, a model
+    split over cuda:0 and cuda:1 must train as torch's does on the CPU.
 
 Exit status: 0 when nothing failed, 1 when a check failed, 2 when the setup could not get CuPy or a GPU.
 """
@@ -953,6 +956,91 @@ def phase_bench(deadline, quick):
                 record(P, False, f"{kind} on {name}", e)
 
 
+# -- 5. the multi-GPU device guard ----------------------------------------------------------------------------
+
+
+def _losses(lib, kind, steps):
+    lib.manual_seed(0)
+    model = {"MLP": _mlp, "CNN": _cnn, "GPT": _gpt}[kind](lib).to("cuda")
+    opt = lib.optim.AdamW(model.parameters(), lr=1e-3)
+    x, y = _batch(lib, kind, "cuda", __import__("numpy").random.default_rng(0))
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        o = model(x)
+        loss = lib.nn.functional.cross_entropy(o.reshape(-1, o.shape[-1]) if kind == "GPT" else o, y.reshape(-1))
+        loss.backward()
+        opt.step()
+        out.append(float(loss.item()))
+    return out
+
+
+def phase_guard(deadline):
+    """The device guard (ember/_device_guard.py) on real CuPy: on one GPU it is forced on and the three train
+    steps must give the same losses as with it off (its cost is timed); with two GPUs, a model split over them
+    must train as torch's does on the CPU."""
+    import numpy as np
+
+    import ember
+    import ember.cuda as C
+    from ember import _device_guard as G
+
+    P = "5 multi-GPU device guard"
+    C.synchronize()
+    for kind in ("MLP", "CNN", "GPT"):
+        if time.time() > deadline:
+            record(P, None)
+            continue
+        try:
+            off = _losses(ember, kind, 4)
+            G.activate()
+            try:
+                on = _losses(ember, kind, 4)
+                ms_on = _time_steps(ember, kind, "cuda", 10, C.synchronize)
+            finally:
+                G.deactivate()
+            ms_off = _time_steps(ember, kind, "cuda", 10, C.synchronize)
+            np.testing.assert_allclose(on, off, rtol=1e-6, err_msg=f"{kind}: losses with the guard on")
+            TIMINGS.append((kind, "ember guarded", ms_on, f"guard forced on; off: {ms_off:.2f} ms"))
+            record(P, True)
+        except Exception as e:  # noqa: BLE001
+            G.deactivate()
+            record(P, False, kind, e)
+    if C.device_count() < 2:
+        log("[guard] one GPU: the two-device check is skipped")
+        record(P, None)
+        return
+    try:
+        import torch
+
+        torch.manual_seed(0)
+        t1, t2 = torch.nn.Linear(5, 8), torch.nn.Linear(8, 3)
+        e1, e2 = ember.nn.Linear(5, 8), ember.nn.Linear(8, 3)
+        for t, e in ((t1, e1), (t2, e2)):
+            e.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
+        e1.to("cuda:1"), e2.to("cuda:0")
+        tp, ep = [*t1.parameters(), *t2.parameters()], [*e1.parameters(), *e2.parameters()]
+        topt, eopt = torch.optim.Adam(tp, lr=0.01), ember.optim.Adam(ep, lr=0.01)
+        rng = np.random.default_rng(1)
+        for _ in range(3):
+            x, y = rng.standard_normal((4, 5)).astype(np.float32), rng.integers(0, 3, 4)
+            tl = torch.nn.functional.cross_entropy(t2(t1(torch.tensor(x)).relu()), torch.tensor(y))
+            el = ember.nn.functional.cross_entropy(
+                e2(e1(ember.tensor(x, device="cuda:1")).relu().to("cuda:0")), ember.tensor(y, device="cuda:0")
+            )
+            tl.backward(), el.backward()
+            ember.nn.utils.clip_grad_norm_(ep, 0.5), torch.nn.utils.clip_grad_norm_(tp, 0.5)
+            topt.step(), eopt.step()
+            topt.zero_grad(), eopt.zero_grad()
+            np.testing.assert_allclose(el.item(), tl.item(), rtol=1e-4)
+        for t, e in zip(tp, ep):
+            np.testing.assert_allclose(e.detach().cpu().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-6)
+        assert C.current_device() == 0
+        record(P, True)
+    except Exception as e:  # noqa: BLE001
+        record(P, False, "model split over cuda:0 and cuda:1", e)
+
+
 # -- 4. summary -----------------------------------------------------------------------------------------
 
 
@@ -985,7 +1073,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer op families and benchmark steps")
     ap.add_argument("--budget", type=float, default=420.0, help="wall-clock budget in seconds (default 420)")
     ap.add_argument("--families", default=None, help="comma-separated tests/opdb families for phase 2")
-    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,fused,ops,bench")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,fused,ops,bench,guard")
     args = ap.parse_args()
     t_start = time.time()
     end = t_start + args.budget
@@ -1005,6 +1093,7 @@ def main():
         ("fused", 0.2, lambda d: phase_fused(d)),
         ("ops", 0.45, lambda d: phase_op_table(d, families)),
         ("bench", 0.2, lambda d: phase_bench(d, args.quick)),
+        ("guard", 0.1, lambda d: phase_guard(d)),
     ]
     phases = [p for p in phases if p[0] not in skip and not (torch is None and p[0] in ("fused", "ops", "bench"))]
     for i, (key, share, fn) in enumerate(phases):
