@@ -3,6 +3,7 @@
 
     python scripts/gpu_probe.py              # each primitive alone, in a loop
     python scripts/gpu_probe.py --in-step    # the same primitives timed inside real GPT train steps
+    python scripts/gpu_probe.py --sync-cost  # what the bounds checks' read-backs cost a GPT step
 
 Launch-only timings (no synchronisation inside the timed loop): on a host-bound step this is what counts.
 --in-step wraps the functions with a timer (no profiler) for 10 steps of gpu_check's GPT and prints, per
@@ -211,8 +212,72 @@ def in_step(steps=10):
         print(f"    {sum(ts) / len(ts) * 1e6:8.1f} {len(ts) / steps:4.0f}  {key}")
 
 
+def sync_cost(rounds=8, block=5):
+    """What the bounds checks' read-backs cost a GPT step: blocks of steps with the embedding's and the
+    cross-entropy's checks as they are, alternated with blocks where they launch the same kernels but do not
+    read the result back (experiment only: bad indices would then go unnoticed). Prints the median of the
+    rounds' time ratios (without / with)."""
+    from ember.cuda import _fused  # noqa: PLC0415
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gpu_profile import build  # noqa: PLC0415
+
+    real = (_fused.embedding_fwd, _fused.cross_entropy_fwd)
+
+    def emb(w, idx):
+        V, D = w.shape
+        out = _fused._empty(idx.shape + (D,), w.dtype)
+        bad = cp.zeros(1, np.int32)
+        _fused._flat("embed_fwd", w.dtype, out.size, w, idx, out, np.int64(idx.size), np.int64(D), np.int64(V), bad)
+        return out, False
+
+    def ce(x, target, ignore_index, reduction):
+        m, C = x.shape
+        nll, lse = _fused._empty(m, x.dtype), _fused._empty(m, x.dtype)
+        count, badrow = cp.zeros(1, np.int32), cp.full(1, m, np.int64)
+        _fused._fn("ce_fwd", x.dtype)(
+            (m,), (_fused._row_threads(C),), (x, target, nll, lse, count, badrow, np.int64(C), np.int64(ignore_index))
+        )
+        loss = _fused._empty((), x.dtype)
+        mode = _fused._MODES[reduction]
+        _fused._fn("ce_reduce", x.dtype)(
+            (1,), (_fused._row_threads(min(m, 1024)),), (nll, count, loss, np.int64(m), np.int32(mode))
+        )
+        return loss, lse, count, None
+
+    _, opt, fwd = build(ember, "GPT", "cuda")
+
+    def steps():
+        ember.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(block):
+            opt.zero_grad()
+            fwd().backward()
+            opt.step()
+        ember.cuda.synchronize()
+        return (time.perf_counter() - t0) / block * 1e3
+
+    steps()
+    ratios, with_, without = [], [], []
+    for _ in range(rounds):
+        _fused.embedding_fwd, _fused.cross_entropy_fwd = real
+        a = steps()
+        _fused.embedding_fwd, _fused.cross_entropy_fwd = emb, ce
+        b = steps()
+        with_.append(a)
+        without.append(b)
+        ratios.append(b / a)
+    _fused.embedding_fwd, _fused.cross_entropy_fwd = real
+    print(
+        f"GPT step with the read-backs {np.median(with_):.2f} ms, without {np.median(without):.2f} ms: "
+        f"ratio {np.median(ratios):.3f} (median of {rounds} rounds)"
+    )
+
+
 if __name__ == "__main__":
     if "--in-step" in sys.argv:
         in_step()
+    elif "--sync-cost" in sys.argv:
+        sync_cost()
     else:
         main()
