@@ -1324,9 +1324,12 @@ class _Table:
     """The device side of a multi-tensor launch over one set of tensors. `tab`: the static rows (addresses of
     parameters and optimizer state, which keep their buffers from step to step) then the element counts;
     `chunks`: the (tensor, start) pairs; `gtab`: the gradients' addresses, which move between steps (a new
-    gradient each backward) and are uploaded again, alone, only when they do."""
+    gradient each backward) and are uploaded again, alone, only when they do: an asynchronous copy from the
+    entry's own page-locked staging buffer (`stage`, reused once `staged` says its last copy is done).
+    cupy.asarray of a host array would take a fresh page-locked block from CuPy's pool each time, and while
+    the GPU is behind, the previous blocks are still in flight: a new cudaHostAlloc per step."""
 
-    __slots__ = ("arrays", "tab", "chunks", "nchunks", "gptrs", "gtab")
+    __slots__ = ("arrays", "tab", "chunks", "nchunks", "gptrs", "gtab", "stage", "staged")
 
 
 def _multi_table(static, grads):
@@ -1352,15 +1355,24 @@ def _multi_table(static, grads):
         m = len(ptrs) + len(sizes)
         ent = _Table()
         ent.arrays, ent.tab, ent.chunks, ent.nchunks = flat, dev[:m], dev[m:], len(chunks)
-        ent.gptrs = ent.gtab = None
+        ent.gptrs = ent.gtab = ent.stage = ent.staged = None
         if len(_tables) >= 8:
             _tables.clear()
         _tables[key] = ent
         UPLOADS[0] += 1
     gptrs = tuple(g.data.ptr for g in grads)
     if gptrs != ent.gptrs:
-        ent.gtab = cp.asarray(np.array(gptrs, np.int64))
-        ent.gptrs = gptrs
+        n = len(gptrs)
+        if ent.stage is None:
+            ent.stage = np.frombuffer(cp.cuda.alloc_pinned_memory(8 * n), np.int64, n)
+        elif ent.staged is not None:
+            ent.staged.synchronize()  # the last copy out of the staging buffer (a step ago) has run
+        ent.stage[:] = gptrs
+        gtab = _empty(n, np.int64)  # a new buffer: the previous one may still be read by the last launch
+        stream = cp.cuda.get_current_stream()
+        gtab.set(ent.stage, stream)
+        ent.staged = stream.record()
+        ent.gtab, ent.gptrs = gtab, gptrs
         UPLOADS[0] += 1
     return ent
 

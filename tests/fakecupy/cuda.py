@@ -236,6 +236,12 @@ def get_allocator():
     return _core._allocator or _POOL.malloc
 
 
+def alloc_pinned_memory(size):
+    """cupy.cuda.alloc_pinned_memory: page-locked host memory; here plain host memory with the buffer protocol
+    (numpy.frombuffer reads and writes it, as with CuPy's PinnedMemoryPointer)."""
+    return bytearray(size)
+
+
 def set_pinned_memory_allocator(allocator=None):
     pass
 
