@@ -145,6 +145,12 @@ def _plan(a, b, out):
 
 
 _SCALARS = {dt: (np.ones((), dt), np.zeros((), dt)) for dt in _CUDA_R}  # alpha and beta, kept alive
+# their host addresses, the cuBLAS data type and the compute types (default, TF32) per dtype: read once
+# (numpy's .ctypes builds an object per access, a few microseconds per GEMM on a slow host)
+_ARGS = {
+    dt: (one.ctypes.data, zero.ctypes.data, _CUDA_R[dt], _COMPUTE_64F if dt == np.float64 else _COMPUTE_32F)
+    for dt, (one, zero) in _SCALARS.items()
+}
 _cublas = _matmul = None  # CuPy's cuBLAS bindings and ember.backends.cuda.matmul, bound on first use
 
 
@@ -157,13 +163,9 @@ def _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
 
         _cublas, _matmul = cublas, matmul
 
-    dt = x.dtype
-    one, zero = _SCALARS[dt]
-    if dt == np.float64:
-        compute = _COMPUTE_64F
-    else:
-        compute = _COMPUTE_32F_FAST_TF32 if _matmul._tf32() else _COMPUTE_32F
-    r = _CUDA_R[dt]
+    one, zero, r, compute = _ARGS[x.dtype]
+    if compute == _COMPUTE_32F and _matmul._tf32():
+        compute = _COMPUTE_32F_FAST_TF32
     try:
         cuda = cupy().cuda
         handle = cuda.device.get_cublas_handle()
@@ -175,7 +177,7 @@ def _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
             M,
             N,
             K,
-            one.ctypes.data,
+            one,
             x.data.ptr,
             r,
             ldx,
@@ -184,7 +186,7 @@ def _gemm(transa, transb, M, N, K, x, ldx, sx, y, ldy, sy, c, ldc, sc, count):
             r,
             ldy,
             sy,
-            zero.ctypes.data,
+            zero,
             c.data.ptr,
             r,
             ldc,
