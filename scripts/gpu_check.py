@@ -499,9 +499,9 @@ def phase_fused(deadline):
                     dt,
                     len(arrays),
                 )
-            compare(  # past the one-pass size: partial sums over row chunks, then col_sum over them
+            compare(  # 16 column tiles x 32 row chunks, whose partial sums each tile's last block adds
                 f"layer_norm (8192, 512) weight/bias in row chunks {dt.__name__}",
-                ["ln_fwd", "ln_bwd_x", "ln_bwd_wb", "col_sum"],
+                ["ln_fwd", "ln_bwd_x", "ln_bwd_wb"],
                 lambda x, w, b: TF.layer_norm(x, (512,), w, b),
                 lambda x, w, b: EF.layer_norm(x, (512,), w, b),
                 [rand((8192, 512), dt), rand((512,), dt), rand((512,), dt)],

@@ -742,17 +742,23 @@ def test_col_sum_one_and_two_passes(launches, monkeypatch, shape):
 
 
 @needs_emulation
-def test_layer_norm_weight_and_bias_gradients_in_row_chunks(launches, monkeypatch):
-    monkeypatch.setattr(_fused, "_COL_SUM_ONE_PASS", 256)
-    tx, ex = pair(rand(300, 9, dtype=np.float64))
-    tw, ew = pair(rand(9, dtype=np.float64))
-    tb, eb = pair(rand(9, dtype=np.float64))
-    g = rand(300, 9, dtype=np.float64)
-    TF.layer_norm(tx, (9,), tw, tb).backward(torch.tensor(g))
-    EF.layer_norm(ex, (9,), ew, eb).backward(ember.tensor(g, device="cuda"))
-    close(ew.grad, tw.grad, 1e-10, 1e-12)
-    close(eb.grad, tb.grad, 1e-10, 1e-12)
-    assert launches["ln_bwd_wb"] == 1 and launches["col_sum"] == 2
+@pytest.mark.parametrize("blocks", [1, 4, 512])
+@pytest.mark.parametrize("n", [9, 70])
+def test_layer_norm_weight_and_bias_gradients_in_row_chunks(launches, monkeypatch, blocks, n):
+    """One launch whether the rows are summed by one block per column tile or in chunks whose partial sums the
+    last block of each tile adds (its counters back at zero afterwards, so the next launch finds them so)."""
+    monkeypatch.setattr(_fused, "_LN_WB_BLOCKS", blocks)
+    tx, ex = pair(rand(300, n, dtype=np.float64))
+    tw, ew = pair(rand(n, dtype=np.float64))
+    tb, eb = pair(rand(n, dtype=np.float64))
+    for _ in range(2):  # twice: the second launch reuses the counters the first reset
+        g = rand(300, n, dtype=np.float64)
+        TF.layer_norm(tx, (n,), tw, tb).backward(torch.tensor(g))
+        EF.layer_norm(ex, (n,), ew, eb).backward(ember.tensor(g, device="cuda"))
+        close(ew.grad, tw.grad, 1e-10, 1e-12)
+        close(eb.grad, tb.grad, 1e-10, 1e-12)
+    assert launches["ln_bwd_wb"] == 2 and launches["col_sum"] == 0
+    assert all(not c.get().any() for c in _fused._counters.values())
 
 
 @needs_emulation

@@ -117,17 +117,22 @@ __global__ void ln_bwd_x(const T* __restrict__ dy, const T* __restrict__ x, cons
     }
 }
 
-// Column sums for the weight and bias gradients: block (32, 8) covers 32 columns of `chunk` rows;
-// partial sums go to pw/pb[blockIdx.y, col] (summed over blockIdx.y by the caller when gridDim.y > 1).
+// The weight and bias gradients, column sums over the rows, in one launch: block (32, 8) sums 32 columns over
+// the `chunk` rows of row chunk blockIdx.y. With one chunk it writes dw and db directly; with gridDim.y
+// chunks it writes its partial sums to part = [pw (gridDim.y, n) | pb (gridDim.y, n)], and the block of each
+// column tile that finishes last (counted in done[blockIdx.x], which it resets to 0 for the next launch) adds
+// the partial sums in chunk order into dw and db: deterministic, and the whole GPU takes part.
 template<typename T>
 __global__ void ln_bwd_wb(const T* __restrict__ dy, const T* __restrict__ x, const T* __restrict__ mean,
-                          const T* __restrict__ rstd, T* __restrict__ pw, T* __restrict__ pb,
+                          const T* __restrict__ rstd, T* part, T* __restrict__ dw, T* __restrict__ db, int* done,
                           long long rows, long long n, long long chunk) {
     __shared__ T sw[8][33];
     __shared__ T sb[8][33];
+    __shared__ int last;
     const long long col = (long long)blockIdx.x * 32 + threadIdx.x;
     const long long r0 = (long long)blockIdx.y * chunk;
     const long long r1 = min(rows, r0 + chunk);
+    const long long parts = gridDim.y;
     T aw = 0, ab = 0;
     if (col < n) {
         for (long long r = r0 + threadIdx.y; r < r1; r += 8) {
@@ -141,9 +146,28 @@ __global__ void ln_bwd_wb(const T* __restrict__ dy, const T* __restrict__ x, con
     __syncthreads();
     if (threadIdx.y == 0 && col < n) {
         for (int k = 1; k < 8; ++k) { aw += sw[k][threadIdx.x]; ab += sb[k][threadIdx.x]; }
-        pw[(long long)blockIdx.y * n + col] = aw;
-        pb[(long long)blockIdx.y * n + col] = ab;
+        if (parts == 1) {
+            dw[col] = aw;
+            db[col] = ab;
+        } else {
+            part[(long long)blockIdx.y * n + col] = aw;
+            part[(parts + blockIdx.y) * n + col] = ab;
+        }
     }
+    if (parts == 1) return;
+    __threadfence();  // this block's partial sums are visible to every block before it is counted
+    __syncthreads();
+    if (threadIdx.x == 0 && threadIdx.y == 0) last = atomicAdd(done + blockIdx.x, 1) == parts - 1;
+    __syncthreads();
+    if (!last) return;
+    if (threadIdx.y == 0 && col < n) {
+        const volatile T* p = part;  // written by other blocks: read past this SM's cache
+        T w = 0, b = 0;
+        for (long long k = 0; k < parts; ++k) { w += p[k * n + col]; b += p[(parts + k) * n + col]; }
+        dw[col] = w;
+        db[col] = b;
+    }
+    if (threadIdx.x == 0 && threadIdx.y == 0) done[blockIdx.x] = 0;
 }
 
 // ---- softmax / log_softmax over the last n elements of each row ----
@@ -991,19 +1015,42 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
                 (dy, x, x if w is None else w, mean, rstd, dx, np.int64(n), np.int32(w is not None)),
             )
     if need_w or need_b:
-        # one launch (each block column reads all the rows) up to a size, then partial sums over row chunks
-        parts = 1 if rows * n <= _COL_SUM_ONE_PASS else max(1, min((rows + 255) // 256, 64))
+        # row chunks enough for the GPU's width (about _LN_WB_BLOCKS blocks of at least 32 rows each); one launch
+        # either way (the last block of each column tile adds the chunks' partial sums)
+        tiles = (n + 31) // 32
+        parts = max(1, min(_LN_WB_BLOCKS // tiles, rows // 32, 128))
         chunk = (rows + parts - 1) // parts if rows else 1
-        pw = _empty(parts * n, dt)  # (parts, n) partial sums, flat: with one part it is the gradient itself
-        pb = _empty(parts * n, dt)
+        parts = (rows + chunk - 1) // chunk if rows else 1
+        # two arrays of their own (a view would cost the engine a copy when it becomes .grad)
+        gw, gb = _empty(n, dt), _empty(n, dt)
+        part = gw if parts == 1 else _empty(2 * parts * n, dt)
         _fn("ln_bwd_wb", dt)(
-            ((n + 31) // 32, parts), (32, 8), (dy, x, mean, rstd, pw, pb, np.int64(rows), np.int64(n), np.int64(chunk))
+            (tiles, parts),
+            (32, 8),
+            (dy, x, mean, rstd, part, gw, gb, _ln_wb_counters(tiles), np.int64(rows), np.int64(n), np.int64(chunk)),
         )
         if need_w:
-            dw = pw if parts == 1 else col_sum(pw.reshape(parts, n))
+            dw = gw
         if need_b:
-            db = pb if parts == 1 else col_sum(pb.reshape(parts, n))
+            db = gb
     return dx, dw, db
+
+
+_LN_WB_BLOCKS = 512  # blocks a layer norm's weight/bias gradient aims at (an H100/H200 has 132 SMs)
+_counters = {}  # (device, stream) -> int32 zeros that ln_bwd_wb counts finished blocks in (and resets)
+
+
+def _ln_wb_counters(tiles):
+    """Zeroed int32 counters, at least `tiles` of them, for ln_bwd_wb on the current device and stream. One set
+    per stream: launches on one stream run in order, so each finds them reset by the one before."""
+    cp = cupy()
+    key = (cp.cuda.runtime.getDevice(), cp.cuda.get_current_stream().ptr)
+    c = _counters.get(key)
+    if c is None or c.size < tiles:
+        if len(_counters) >= 64:  # streams come and go
+            _counters.clear()
+        c = _counters[key] = cp.zeros(max(tiles, 64), np.int32)
+    return c
 
 
 # -- softmax ---------------------------------------------------------------------------------------------

@@ -262,6 +262,7 @@ inline float min(float a, float b) { return std::fmin(a, b); } inline float max(
 inline double min(double a, double b) { return std::fmin(a, b); } inline double max(double a, double b) { return std::fmax(a, b); }
 #undef EMU_MINMAX
 template<typename T> T atomicAdd(T* p, T v) { T o = *p; *p = o + v; return o; }
+inline void __threadfence() {}  // blocks run one after another here: their writes are already visible
 template<typename T> T atomicMin(T* p, T v) { T o = *p; if (v < o) *p = v; return o; }
 template<typename T> T atomicMax(T* p, T v) { T o = *p; if (v > o) *p = v; return o; }
 template<typename T> T atomicOr(T* p, T v) { T o = *p; *p = o | v; return o; }

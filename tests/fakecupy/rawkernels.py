@@ -31,7 +31,7 @@ EMULATE = os.environ.get("EMBER_FAKE_CUDA_EMU", "1") != "0" and cudaemu.compiler
 _SIGS = {
     "ln_fwd": "ppppppLTii",
     "ln_bwd_x": "ppppppLi",
-    "ln_bwd_wb": "ppppppLLL",
+    "ln_bwd_wb": "pppppppILLL",
     "softmax_fwd": "ppL",
     "softmax_bwd": "pppLT",
     "safe_softmax": "ppBLTL",
@@ -153,16 +153,21 @@ class _Kernel:
         c = (G * xh).sum(1, keepdims=True) / self.dtype.type(n)
         dx[: rows * n] = ((G - a - xh * c) * rstd[:rows, None]).reshape(-1)
 
-    def _ln_bwd_wb(self, grid, dy, x, mean, rstd, pw, pb, rows, n, chunk):
+    def _ln_bwd_wb(self, grid, dy, x, mean, rstd, part, dw, db, done, rows, n, chunk):
         assert grid[0] == (n + 31) // 32 and grid[0] * 32 >= n
         parts = grid[1] if len(grid) > 1 else 1
-        assert parts * chunk >= rows, "the row chunks do not cover every row"
+        assert parts * chunk >= rows and (parts - 1) * chunk < rows, "the row chunks do not cover the rows once"
+        assert done.size >= grid[0] and not done.any(), "the block counters are not all zero"
         G = dy[: rows * n].reshape(rows, n)
         xh = (x[: rows * n].reshape(rows, n) - mean[:rows, None]) * rstd[:rows, None]
+        pw, pb = np.zeros((parts, n), dw.dtype), np.zeros((parts, n), dw.dtype)
         for p in range(parts):
             r0, r1 = p * chunk, min(rows, (p + 1) * chunk)
-            pw[p * n : (p + 1) * n] = (G[r0:r1] * xh[r0:r1]).sum(0)
-            pb[p * n : (p + 1) * n] = G[r0:r1].sum(0)
+            pw[p] = (G[r0:r1] * xh[r0:r1]).sum(0)
+            pb[p] = G[r0:r1].sum(0)
+        if parts > 1:
+            part[: 2 * parts * n] = np.concatenate([pw.reshape(-1), pb.reshape(-1)])
+        dw[:n], db[:n] = pw.sum(0), pb.sum(0)
 
     def _softmax_fwd(self, grid, x, y, n):
         rows = grid[0]
