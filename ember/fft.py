@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._autocast import AUTOCAST, autocast_call
+from ._backend import device_of, to_device
 from ._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ._ops.complex import conj as _conj
 from ._ops.complex import real as _real
@@ -47,8 +48,13 @@ _NONE, _ROOT_N, _BY_N = 0, 1, 2
 _SP = None
 
 
-def _sp():
+def _sp(d):
+    """scipy.fft for a NumPy array, cupyx.scipy.fft (the same API, cuFFT) for a CuPy one."""
     global _SP
+    if type(d) is not np.ndarray:
+        import cupyx.scipy.fft  # noqa: PLC0415 - installed with CuPy
+
+        return cupyx.scipy.fft
     if _SP is None:
         import scipy.fft  # noqa: PLC0415
 
@@ -93,15 +99,16 @@ def _resize(x, dims, sizes):
     return out
 
 
-def _scale_mask(n_full, n_half, ndim, last, dtype):
-    """Multiplier along the last transformed dim: 2 for the entries whose mirror image is not stored."""
+def _scale_mask(n_full, n_half, ndim, last, like):
+    """Multiplier along the last transformed dim: 2 for the entries whose mirror image is not stored (in the
+    dtype and on the device of array `like`)."""
     double = n_full - n_half
-    m = np.ones(n_half, dtype=dtype)
+    m = np.ones(n_half, dtype=like.dtype)
     if double > 0:
         m[1 : 1 + double] = 2
     shape = [1] * ndim
     shape[last] = n_half
-    return make(m.reshape(shape))
+    return make(to_device(m.reshape(shape), device_of(like)))
 
 
 # -- primitives --------------------------------------------------------------------------------
@@ -126,7 +133,7 @@ class FftC2RBackward0(Node):
         last = self.dims[-1]
         n_full, n_half = g._data.shape[last], gi._data.shape[last]
         if n_full - n_half > 0:
-            gi = gi * _scale_mask(n_full, n_half, g._data.ndim, last, g._data.dtype)
+            gi = gi * _scale_mask(n_full, n_half, g._data.ndim, last, g._data)
         return gi
 
 
@@ -134,7 +141,7 @@ def _c2c(x, dims, norm, forward):
     d = x._data
     if d.dtype.kind != "c":
         d = d.astype(np.complex128 if d.dtype == np.float64 else np.complex64)
-    sp = _sp()
+    sp = _sp(d)
     if forward:
         r = sp.fftn(d, axes=dims, norm=_FWD_NORM[norm])
     else:
@@ -149,7 +156,7 @@ def _c2c(x, dims, norm, forward):
 
 def _r2c(x, dims, norm, onesided):
     d = x._data
-    sp = _sp()
+    sp = _sp(d)
     if onesided:
         r = sp.rfftn(d, axes=dims, norm=_FWD_NORM[norm])
     else:
@@ -167,7 +174,7 @@ def _c2r(x, dims, norm, last_size):
     d = x._data
     s = [d.shape[k] for k in dims]
     s[-1] = last_size
-    r = _sp().irfftn(d, s=s, axes=dims, norm=_INV_NORM[norm])
+    r = _sp(d).irfftn(d, s=s, axes=dims, norm=_INV_NORM[norm])
     out = make(arr(r))
     if GRAD.enabled and x._requires_grad:
         node = FftC2RBackward0()

@@ -23,6 +23,8 @@ What it does, in order (each phase has its own deadline, so the run always ends 
     created on the GPU (tests/oracle.py's DEVICE, which EMBER_TEST_DEVICE=cuda also sets). Without a GPU,
     tests/test_fake_cuda.py runs the table on tests/fakecupy, a NumPy-backed CuPy stand-in; its
     XFAIL_BY_REASON lists the cases known to fail on the CUDA path, worth re-checking here.
+ 2c. tests/test_fft.py's transforms and stft/istft (values, grad_fn names, first and second-order gradients)
+    with ember's tensors on the GPU (cuFFT through cupyx.scipy.fft), torch on the CPU.
  3. Train-step timings (median ms/step after warm-up): an MLP, a small CNN and a small GPT, each with
     ember on cuda, torch on cuda (when the machine's torch has CUDA) and torch on cpu.
  4. A summary table: per phase passed/failed counts, the first failures, and the timings.
@@ -956,6 +958,35 @@ def phase_bench(deadline, quick):
                 record(P, False, f"{kind} on {name}", e)
 
 
+# -- 2c. ember.fft on cuda -------------------------------------------------------------------------------------
+
+
+def phase_fft(deadline):
+    """tests/test_fft.py's transform and stft/istft checks (values, grad_fn names, first and second-order
+    gradients) with ember's tensors on the GPU (cuFFT through cupyx.scipy.fft), torch on the CPU."""
+    import test_fft as T
+
+    P = "2c fft on cuda (vs CPU torch)"
+    T.DEV = "cuda"
+    cases = [(T.test_1d, (f, dt)) for f in T.ONE_D for dt in ("float32", "float64", "complex64", "complex128")]
+    cases += [(T.test_nd, (f, dt)) for f in T.N_D for dt in ("float32", "float64", "complex64", "complex128")]
+    cases += [(T.test_stft, (dt,)) for dt in ("float32", "float64", "complex64", "complex128")]
+    cases += [(T.test_istft, (dt,)) for dt in ("float32", "float64")]
+    cases += [(T.test_int_and_bool_inputs, ())]
+    try:
+        for fn, args in cases:
+            if time.time() > deadline:
+                record(P, None)
+                continue
+            try:
+                fn("cuda", *args)
+                record(P, True)
+            except Exception as e:  # noqa: BLE001
+                record(P, False, f"{fn.__name__}{args}", e)
+    finally:
+        T.DEV = "cpu"
+
+
 # -- 5. the multi-GPU device guard ----------------------------------------------------------------------------
 
 
@@ -1073,7 +1104,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer op families and benchmark steps")
     ap.add_argument("--budget", type=float, default=420.0, help="wall-clock budget in seconds (default 420)")
     ap.add_argument("--families", default=None, help="comma-separated tests/opdb families for phase 2")
-    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,fused,ops,bench,guard")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: api,fused,ops,fft,bench,guard")
     args = ap.parse_args()
     t_start = time.time()
     end = t_start + args.budget
@@ -1092,10 +1123,15 @@ def main():
         ("api", 0.15, lambda d: phase_cuda_api(d)),
         ("fused", 0.2, lambda d: phase_fused(d)),
         ("ops", 0.45, lambda d: phase_op_table(d, families)),
+        ("fft", 0.05, lambda d: phase_fft(d)),
         ("bench", 0.2, lambda d: phase_bench(d, args.quick)),
         ("guard", 0.1, lambda d: phase_guard(d)),
     ]
-    phases = [p for p in phases if p[0] not in skip and not (torch is None and p[0] in ("fused", "ops", "bench"))]
+    phases = [
+        p
+        for p in phases
+        if p[0] not in skip and not (torch is None and p[0] in ("fused", "ops", "fft", "bench", "guard"))
+    ]
     for i, (key, share, fn) in enumerate(phases):
         # a phase's share of what is left, counting only the phases still to run (a skipped phase's
         # time goes to the others)

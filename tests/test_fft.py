@@ -1,8 +1,12 @@
 """ember.fft, the window functions and stft/istft against torch: values, dtypes, grad_fn names, gradients
-of real and complex inputs with random (complex) upstream gradients, second-order gradients and errors."""
+of real and complex inputs with random (complex) upstream gradients, second-order gradients and errors.
+
+The transforms and stft/istft also run with ember's tensors on CUDA (the CuPy stand-in, tests/fakecupy: cuFFT's
+place is taken by scipy.fft behind cupyx.scipy.fft's names), on the current device and on the second one."""
 
 import warnings
 
+import fakecupy
 import numpy as np
 import pytest
 import torch
@@ -11,6 +15,27 @@ import ember
 import ember.fft
 
 R32, R64, C64, C128 = "float32", "float64", "complex64", "complex128"
+DEV = "cpu"  # where ember's tensors are made (the `device` fixture sets it)
+
+
+@pytest.fixture(params=["cpu", "cuda", "cuda:1"])
+def device(request):
+    """Run the test with ember's tensors on the CPU, then on the stand-in's current device, then on its second
+    device while device 0 stays current."""
+    global DEV
+    if request.param == "cpu":
+        yield "cpu"
+        return
+    with fakecupy.ember_on_stand_in():
+        DEV = request.param
+        try:
+            yield DEV
+        finally:
+            DEV = "cpu"
+
+
+def _etensor(a):
+    return ember.tensor(a, device=DEV)
 
 
 def _arr(rng, shape, dt):
@@ -21,7 +46,11 @@ def _arr(rng, shape, dt):
 
 
 def _np(t):
-    return t.detach().resolve_conj().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().numpy())
+    if isinstance(t, torch.Tensor):
+        return t.detach().resolve_conj().numpy()
+    want = ember.device(DEV)
+    assert t.device.type == want.type and (t.device.index or 0) == (want.index or 0), f"on {t.device}, not {DEV}"
+    return np.asarray(t.detach().cpu().numpy())
 
 
 def _close(g, e, what, rtol=None, atol=None):
@@ -40,7 +69,7 @@ def _close(g, e, what, rtol=None, atol=None):
 def _run(lib, fname, arrays, kwargs, grad):
     ts = []
     for a in arrays:
-        t = lib.tensor(a)
+        t = lib.tensor(a) if lib is torch else _etensor(a)
         if grad and a.dtype.kind in "fc":
             t.requires_grad_(True)
         ts.append(t)
@@ -65,7 +94,7 @@ def compare(fname, arrays, kwargs=None, grad=True, gradgrad=True, seed=0):
     rng = np.random.default_rng(seed)
     up = _arr(rng, tuple(exp.shape), str(exp.dtype).split(".")[-1])
     tu = torch.tensor(up).requires_grad_(gradgrad)
-    eu = ember.tensor(up).requires_grad_(gradgrad)
+    eu = _etensor(up).requires_grad_(gradgrad)
     tg = torch.autograd.grad(exp, tl, tu, create_graph=gradgrad)
     eg = ember.autograd.grad(got, el, eu, create_graph=gradgrad)
     for k, (g, e) in enumerate(zip(eg, tg)):
@@ -76,10 +105,9 @@ def compare(fname, arrays, kwargs=None, grad=True, gradgrad=True, seed=0):
     vs = [_arr(rng, tuple(e.shape), str(e.dtype).split(".")[-1]) for e in tg]
 
     def second(lib, grads, leaves):
-        total = sum((lib.real(g) * lib.tensor(v.real.copy())).sum() for g, v in zip(grads, vs))
-        total = total + sum(
-            (lib.imag(g) * lib.tensor(v.imag.copy())).sum() for g, v in zip(grads, vs) if g.is_complex()
-        )
+        mk = lib.tensor if lib is torch else _etensor
+        total = sum((lib.real(g) * mk(v.real.copy())).sum() for g, v in zip(grads, vs))
+        total = total + sum((lib.imag(g) * mk(v.imag.copy())).sum() for g, v in zip(grads, vs) if g.is_complex())
         return lib.autograd.grad(total, leaves, allow_unused=True)
 
     t2, e2 = second(torch, tg, tl + [tu]), second(ember, eg, el + [eu])
@@ -140,7 +168,7 @@ def error(fname, arrays, kwargs=None, args=()):
     for part in fname.split("."):
         fn = getattr(fn, part)
     with pytest.raises(Exception) as ee:
-        fn(*[ember.tensor(a) for a in arrays], *args, **kwargs)
+        fn(*[_etensor(a) for a in arrays], *args, **kwargs)
     assert isinstance(ee.value, type(te.value)), f"ember raised {ee.value!r}, torch {te.value!r}"
     return ee.value, te.value
 
@@ -164,7 +192,7 @@ CASES_1D = [
 
 @pytest.mark.parametrize("fname", ONE_D)
 @pytest.mark.parametrize("dt", [R32, R64, C64, C128])
-def test_1d(fname, dt):
+def test_1d(device, fname, dt):
     if fname in REAL_ONLY and dt in (C64, C128):
         error(f"fft.{fname}", [_arr(np.random.default_rng(0), (5,), dt)])
         return
@@ -185,7 +213,7 @@ def test_1d_gradcheck(fname):
             gradcheck(f"fft.{fname}", [_arr(rng, shape, dt)], kw)
 
 
-def test_int_and_bool_inputs():
+def test_int_and_bool_inputs(device):
     compare("fft.fft", [np.arange(6, dtype=np.int64)], grad=False)
     compare("fft.rfft", [np.arange(6, dtype=np.int32)], grad=False)
     compare("fft.irfft", [np.arange(6, dtype=np.int64)], grad=False)
@@ -210,7 +238,7 @@ CASES_ND = [
 
 @pytest.mark.parametrize("fname", N_D)
 @pytest.mark.parametrize("dt", [R32, R64, C64, C128])
-def test_nd(fname, dt):
+def test_nd(device, fname, dt):
     rng = np.random.default_rng(0)
     if fname.startswith(("rfft", "ihfft")) and dt in (C64, C128):
         error(f"fft.{fname}", [_arr(rng, (3, 4), dt)])
@@ -350,6 +378,8 @@ def _stft_kwargs(lib, kw):
     if isinstance(w, str):
         kind, n = w.split(":")
         kw["window"] = getattr(lib, f"{kind}_window")(int(n), dtype=lib.float64)
+        if lib is ember:
+            kw["window"] = kw["window"].to(DEV)
     return kw
 
 
@@ -360,7 +390,7 @@ def _cast_window(kw, dt):
 
 
 @pytest.mark.parametrize("dt", [R32, R64, C64, C128])
-def test_stft(dt):
+def test_stft(device, dt):
     rng = np.random.default_rng(0)
     for shape, kw in STFT_CASES:
         x = _arr(rng, shape, dt)
@@ -368,7 +398,7 @@ def test_stft(dt):
             continue
         res = []
         for lib in (torch, ember):
-            t = lib.tensor(x).requires_grad_(True)
+            t = (lib.tensor(x) if lib is torch else _etensor(x)).requires_grad_(True)
             ekw = _cast_window(_stft_kwargs(lib, kw), dt)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -379,7 +409,7 @@ def test_stft(dt):
         assert type(go.grad_fn).__name__ == type(eo.grad_fn).__name__
         up = _arr(rng, tuple(eo.shape), str(eo.dtype).split(".")[-1])
         (tg,) = torch.autograd.grad(eo, et, torch.tensor(up))
-        (eg,) = ember.autograd.grad(go, gt, ember.tensor(up))
+        (eg,) = ember.autograd.grad(go, gt, _etensor(up))
         _close(eg, tg, f"stft grad {shape} {kw}")
 
 
@@ -422,7 +452,7 @@ ISTFT_CASES = [
 
 
 @pytest.mark.parametrize("dt", [R32, R64])
-def test_istft(dt):
+def test_istft(device, dt):
     rng = np.random.default_rng(0)
     for shape, kw in ISTFT_CASES:
         x = _arr(rng, shape, dt)
@@ -431,14 +461,14 @@ def test_istft(dt):
         spec = spec.numpy() + 0.01 * _arr(rng, tuple(spec.shape), C64 if dt == R32 else C128)
         res = []
         for lib in (torch, ember):
-            t = lib.tensor(spec).requires_grad_(True)
+            t = (lib.tensor(spec) if lib is torch else _etensor(spec)).requires_grad_(True)
             out = lib.istft(t, **_cast_window(_stft_kwargs(lib, kw), dt))
             res.append((out, t))
         (eo, et), (go, gt) = res
         _close(go, eo, f"istft {shape} {kw}", atol=1e-4 if dt == R32 else None)
         up = _arr(rng, tuple(eo.shape), dt)
         (tg,) = torch.autograd.grad(eo, et, torch.tensor(up))
-        (eg,) = ember.autograd.grad(go, gt, ember.tensor(up))
+        (eg,) = ember.autograd.grad(go, gt, _etensor(up))
         _close(eg, tg, f"istft grad {shape} {kw}", atol=1e-4 if dt == R32 else None)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
+from .._backend import xp_of
 from ._core import GRAD, Node, Tensor, arr, attach, bind, make, scalar_type_name
 
 __all__ = [
@@ -172,13 +173,21 @@ class _ScatterLastBackward(Node):
         return _gather_last(g, self.idx, self.valid)
 
 
+def _on(d, a):
+    """Host index array a on the device of array d (itself on the CPU, or once there)."""
+    if a is None or type(d) is np.ndarray or type(a) is not np.ndarray:
+        return a
+    return xp_of(d).asarray(a)
+
+
 def _gather_last(x, idx, valid=None):
     """x[..., idx] (idx any shape; entries where `valid` is False give 0); differentiable."""
     d = x._data
+    idx, valid = _on(d, idx), _on(d, valid)
     r = d[..., idx]
     if valid is not None:
         r = r * valid.astype(r.dtype)
-    out = make(arr(np.ascontiguousarray(r)))
+    out = make(arr(xp_of(d).ascontiguousarray(r)))
     if GRAD.enabled and x._requires_grad:
         node = _GatherLastBackward()
         node.idx, node.valid, node.length = idx, valid, d.shape[-1]
@@ -189,17 +198,21 @@ def _gather_last(x, idx, valid=None):
 def _scatter_last(g, idx, valid, length):
     """The adjoint of _gather_last: zeros(..., length) with g[..., idx] added at idx (overlaps add up)."""
     d = g._data
+    xp = xp_of(d)
+    idx, valid = _on(d, idx), _on(d, valid)
     lead = d.shape[: d.ndim - idx.ndim]
     vals = d.reshape((-1, idx.size))
     if valid is not None:
         vals = vals * valid.reshape(-1).astype(vals.dtype)
-    res = np.zeros((vals.shape[0], length), dtype=d.dtype)
+    res = xp.zeros((vals.shape[0], length), dtype=d.dtype)
     flat = idx.reshape(-1)
     for b in range(vals.shape[0]):  # bincount per batch row: one vectorised call each
         if d.dtype.kind == "c":
-            res[b] = np.bincount(flat, vals[b].real, length) + 1j * np.bincount(flat, vals[b].imag, length)
+            res[b] = xp.bincount(flat, vals[b].real, minlength=length) + 1j * xp.bincount(
+                flat, vals[b].imag, minlength=length
+            )
         else:
-            res[b] = np.bincount(flat, vals[b], length)
+            res[b] = xp.bincount(flat, vals[b], minlength=length)
     out = make(res.reshape(lead + (length,)))
     if GRAD.enabled and g._requires_grad:
         node = _ScatterLastBackward()

@@ -218,7 +218,8 @@ def _build():
     cupyx = mods["cupyx"] = types.ModuleType("cupyx")
     cupyx_scipy = mods["cupyx.scipy"] = types.ModuleType("cupyx.scipy")
     special = mods["cupyx.scipy.special"] = types.ModuleType("cupyx.scipy.special")
-    cupyx.scipy, cupyx_scipy.special = cupyx_scipy, special
+    spfft = mods["cupyx.scipy.fft"] = types.ModuleType("cupyx.scipy.fft")
+    cupyx.scipy, cupyx_scipy.special, cupyx_scipy.fft = cupyx_scipy, special, spfft
     cupyx.get_runtime_info = _not_emulated("cupyx.get_runtime_info")
     # CuPy's low-level bindings package: the strided-batched GEMM (tests/fakecupy/cublas.py)
     from . import cublas as _cublas  # noqa: PLC0415
@@ -266,7 +267,10 @@ def _build():
     _fill(fft, NAMES["cupy.fft"], np.fft, {}, {"config": types.SimpleNamespace()})
     _fill(st, NAMES["cupy.lib.stride_tricks"], np.lib.stride_tricks, {}, {})
 
+    import scipy.fft  # noqa: PLC0415
     import scipy.special  # noqa: PLC0415
+
+    _fill(spfft, NAMES["cupyx.scipy.fft"], scipy.fft, {}, {"fftshift": fft.fftshift, "ifftshift": fft.ifftshift})
 
     for name in NAMES["cupyx.scipy.special"]:
         obj = getattr(scipy.special, name, None)
@@ -282,7 +286,7 @@ _saved = {}
 
 
 def install():
-    """Make `import cupy` (and cupyx.scipy.special) give the stand-in."""
+    """Make `import cupy` (and cupyx.scipy.special, cupyx.scipy.fft) give the stand-in."""
     for name, mod in MODULES.items():
         if name not in _saved:
             _saved[name] = sys.modules.get(name)

@@ -17,6 +17,7 @@ MODULES = {
     "cupy.lib.stride_tricks": "cupy/lib/stride_tricks.py",
     "cupy.cuda": "cupy/cuda/__init__.py",
     "cupyx.scipy.special": "cupyx/scipy/special/__init__.py",
+    "cupyx.scipy.fft": "cupyx/scipy/fft/__init__.py",
 }
 PYX = {"cupy.cuda.runtime": "cupy_backends/cuda/api/runtime.pyx"}
 
