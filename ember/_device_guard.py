@@ -7,9 +7,11 @@ device other than the current one (`note_placement`: `.to('cuda:1')`, `zeros(...
 the current device changes while the old one holds tensors (`note_switch`: `cuda.set_device`,
 `cuda.device(...)`, stream contexts). From then on:
 
-- every public function (`ember.*`, `ember.nn.functional.*`, `linalg`, `fft`, `special`, `nn.init`,
-  `nn.utils`, `autograd`) and every Tensor method and operator makes the device of its first CUDA tensor
-  argument current for the call, and restores the previous one after it;
+- every public function (`ember.*`, `ember.nn.functional.*`, `linalg`, `fft`, `special`, `nn.init`, `func`,
+  `nn.utils` and its parametrizations, `autograd`, `distributions`, `utils.checkpoint`) and every Tensor
+  method and operator makes the device of its first CUDA tensor argument (or module argument's parameter)
+  current for the call, and restores the previous one after it; so do the functions torch.func's
+  transforms return (`entry_point`);
 - `Module.__call__` does the same from its inputs (or, with no tensor inputs, the module's first parameter);
 - the autograd engine makes each node's gradient device current before running it, and the optimizers
   each parameter's device before updating it (`follow`, restored with `restore`).
@@ -27,7 +29,7 @@ ACTIVE = False
 
 _rt = None  # cupy.cuda.runtime, once active
 _cp_ndarray = None
-_Tensor = None
+_Tensor = _Module = _Batched = None
 
 
 def note_placement(idx):
@@ -52,53 +54,78 @@ def _runtime():
 
 
 def device_of_args(args, kwargs):
-    """The device index of the first CUDA tensor among args (one level into lists and tuples) and
-    kwargs' values, or -1."""
+    """The device index of the first CUDA tensor among args (one level into lists and tuples; a module's
+    first parameter or buffer) and kwargs' values, or -1."""
     T, cpa = _Tensor, _cp_ndarray
     for a in args:
         if isinstance(a, T):
+            while type(a) is _Batched:  # inside vmap: the physical tensor underneath
+                a = a._value
             d = a._data
             if type(d) is cpa:
                 return d.device.id
         elif type(a) is list or type(a) is tuple:
             for x in a:
                 if isinstance(x, T):
+                    while type(x) is _Batched:
+                        x = x._value
                     d = x._data
                     if type(d) is cpa:
                         return d.device.id
+        elif isinstance(a, _Module):
+            d = _module_device((a,))
+            if d >= 0:
+                return d
     if kwargs:
         return device_of_args(tuple(kwargs.values()), None)
     return -1
 
 
+def _run(fn, args, kwargs, fallback=None, cross=False):
+    """fn(*args, **kwargs) with the device of its first CUDA tensor argument current (or fallback(args)'s,
+    when given and there is none), the previous device restored after."""
+    d = device_of_args(args, kwargs)
+    if d < 0 and fallback is not None:
+        d = fallback(args)
+    if d < 0:
+        return fn(*args, **kwargs)
+    cur = _rt.getDevice()
+    try:
+        if d == cur:
+            return fn(*args, **kwargs)
+        _rt.setDevice(d)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _rt.setDevice(cur)
+    except (ValueError, TypeError, RuntimeError) as e:
+        if not cross:
+            _raise_if_two_devices(fn, args, kwargs, e)
+        raise
+
+
 def guarded(fn, fallback=None):
-    """fn, run with the device of its first CUDA tensor argument current (or fallback(args)'s, when given and
-    there is none)."""
-    get, put = _rt.getDevice, _rt.setDevice
+    """fn, run by `_run` (installed in place of the public functions while the guard is on)."""
     cross = fn.__name__ in _CROSS_DEVICE
 
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        d = device_of_args(args, kwargs)
-        if d < 0 and fallback is not None:
-            d = fallback(args)
-        if d < 0:
-            return fn(*args, **kwargs)
-        cur = get()
-        try:
-            if d == cur:
-                return fn(*args, **kwargs)
-            put(d)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                put(cur)
-        except (ValueError, TypeError, RuntimeError) as e:
-            if not cross:
-                _raise_if_two_devices(fn, args, kwargs, e)
-            raise
+        return _run(fn, args, kwargs, fallback, cross)
 
     call.__device_guarded__ = fn
+    return call
+
+
+def entry_point(fn):
+    """For the functions a public function returns (torch.func's transformed functions, vjp_fn): a plain call
+    while the guard is off; once it is on, run like the public functions."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if not ACTIVE:
+            return fn(*args, **kwargs)
+        return _run(fn, args, kwargs)
+
     return call
 
 
@@ -112,6 +139,8 @@ def _raise_if_two_devices(fn, args, kwargs, error):
     seen = []
     for a in (*args, *(kwargs or {}).values()):
         for t in a if type(a) is list or type(a) is tuple else (a,):
+            while type(t) is _Batched:
+                t = t._value
             if isinstance(t, _Tensor) and type(t._data) is _cp_ndarray:
                 i = t._data.device.id
                 if i not in seen:
@@ -212,25 +241,45 @@ _COMPUTED_PROPERTIES = ("H", "mH", "real", "imag")
 
 def _namespaces():
     import ember  # noqa: PLC0415
-    from ember import autograd, fft, linalg, nn, special  # noqa: PLC0415
+    from ember import autograd, distributions, fft, func, linalg, nn, special  # noqa: PLC0415
     from ember.autograd import functional as autograd_functional  # noqa: PLC0415
     from ember.nn import functional, init, utils  # noqa: PLC0415
-    from ember.nn.utils import rnn  # noqa: PLC0415
+    from ember.nn.utils import parametrizations, parametrize, rnn, stateless  # noqa: PLC0415
+    from ember.utils import checkpoint  # noqa: PLC0415
 
-    return (ember, functional, linalg, fft, special, init, utils, rnn, autograd, autograd_functional, nn)
+    return (
+        ember,
+        functional,
+        linalg,
+        fft,
+        special,
+        init,
+        utils,
+        rnn,
+        parametrizations,
+        parametrize,
+        stateless,
+        autograd,
+        autograd_functional,
+        func,
+        distributions,
+        checkpoint,
+        nn,
+    )
 
 
 def activate():
     """Install the guards (once)."""
-    global ACTIVE, _rt, _cp_ndarray, _Tensor
+    global ACTIVE, _rt, _cp_ndarray, _Tensor, _Module, _Batched
     if ACTIVE:
         return
     from ._backend import cupy  # noqa: PLC0415
     from ._tensor import Tensor  # noqa: PLC0415
+    from .func._vmap import BatchedTensor  # noqa: PLC0415
     from .nn.modules.module import Module  # noqa: PLC0415
 
     cp = cupy()
-    _rt, _cp_ndarray, _Tensor = cp.cuda.runtime, cp.ndarray, Tensor
+    _rt, _cp_ndarray, _Tensor, _Module, _Batched = cp.cuda.runtime, cp.ndarray, Tensor, Module, BatchedTensor
     wrappers = {}
 
     def wrap(fn):

@@ -770,3 +770,90 @@ def test_products_refuse_mixed_devices(op, where):
     a, b = ember.randn(2, 4, device=da), ember.randn(4, 3, device=db)
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
         op(a, b)
+
+
+# -- the rest of autograd, func and nn.init/nn.utils on cuda ----------------------------------------------------
+
+
+def _t2e(t):
+    return ember.tensor(t.detach().numpy(), device=DEV)
+
+
+def test_jacobians_and_hessians_on_cuda():
+    """torch.func's and torch.autograd.functional's jacobians and hessians of cuda inputs: on the device, equal
+    to torch's on the CPU (their basis and cotangent vectors are made where the inputs live)."""
+    x = rand(4, dtype=np.float64)
+    tx, ex = torch.tensor(x), ember.tensor(x, device=DEV)
+
+    def f(lib):
+        return lambda t: lib.sin(t) * t.sum()
+
+    def g(lib):
+        return lambda t: (t**3).sum() + (t[0] * t[1]) ** 2
+
+    cases = [
+        (torch.func.jacrev(f(torch))(tx), ember.func.jacrev(f(ember))(ex)),
+        (torch.func.jacfwd(f(torch))(tx), ember.func.jacfwd(f(ember))(ex)),
+        (torch.func.hessian(g(torch))(tx), ember.func.hessian(g(ember))(ex)),
+        (torch.autograd.functional.jacobian(f(torch), tx), ember.autograd.functional.jacobian(f(ember), ex)),
+        (torch.autograd.functional.hessian(g(torch), tx), ember.autograd.functional.hessian(g(ember), ex)),
+    ]
+    for k, (t, e) in enumerate(cases):
+        on_cuda(e, f"case {k}")
+        np.testing.assert_allclose(to_np(e), t.numpy(), rtol=1e-10, atol=1e-12, err_msg=f"case {k}")
+
+
+def test_gradcheck_on_cuda_passes_and_fails_as_on_the_cpu():
+    class Wrong(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            (t,) = ctx.saved_tensors
+            return 3 * t * g  # the derivative is 2t
+
+    x = ember.tensor(rand(3, dtype=np.float64), device=DEV, requires_grad=True)
+    for fast in (False, True):
+        assert ember.autograd.gradcheck(lambda t: (t.sin() * t).sum(), (x,), fast_mode=fast)
+        with pytest.raises(ember.autograd.GradcheckError):
+            ember.autograd.gradcheck(Wrong.apply, (x,), fast_mode=fast)
+    assert ember.autograd.gradgradcheck(lambda t: (t**3).sin(), (x,))
+
+
+def test_custom_function_materializes_missing_gradients_on_the_device():
+    class Two(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 2, t * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            on_cuda(g2, "materialized zero gradient")
+            return g1 * 2 + g2 * 3
+
+    x = ember.tensor(rand(3), device=DEV, requires_grad=True)
+    Two.apply(x)[0].sum().backward()
+    on_cuda(x.grad)
+    np.testing.assert_allclose(to_np(x.grad), np.full(3, 2.0))
+
+
+def test_orthogonal_init_and_parametrizations_on_cuda():
+    w = ember.empty(5, 8, device=DEV)
+    ember.nn.init.orthogonal_(w, gain=2.0)
+    on_cuda(w)
+    np.testing.assert_allclose(to_np(w @ w.t()), 4.0 * np.eye(5), atol=1e-5)  # orthonormal rows, times the gain
+    for kind in ("matrix_exp", "cayley", "householder"):
+        m = ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(4, 4).to(DEV), orthogonal_map=kind)
+        q = m.weight
+        on_cuda(q, kind)
+        np.testing.assert_allclose(to_np(q.t() @ q), np.eye(4), atol=1e-5, err_msg=kind)
+
+
+def test_vmap_same_randomness_on_cuda():
+    x = ember.randn(3, 4, device=DEV)
+    for fn in (lambda t: EF.dropout(t, 0.5), lambda t: t.normal_()):
+        y = ember.func.vmap(fn, randomness="same")(x.clone())
+        on_cuda(y)

@@ -62,8 +62,8 @@ class BackwardCFunction(Node, FunctionCtx):
 
         if self._materialize:
             grads = tuple(
-                O.zeros(shape, dtype=O.D.FROM_NP[dt]) if g is None and shape is not None else g
-                for g, (shape, dt) in zip(grads, self._out_meta)
+                O.zeros(meta[0], dtype=O.D.FROM_NP[meta[1]], device=meta[2]) if g is None and meta is not None else g
+                for g, meta in zip(grads, self._out_meta)
             )
         res = self._forward_cls.backward(self, *grads)
         if not isinstance(res, tuple):
@@ -146,7 +146,9 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
             wrapped.append(o)
         if track:
             tensor_outs = [o for o in wrapped if isinstance(o, Tensor)]
-            ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in wrapped)
+            ctx._out_meta = tuple(
+                (o._data.shape, o._data.dtype, o.device) if isinstance(o, Tensor) else None for o in wrapped
+            )
             # edges first: dirty inputs are rebased onto ctx after their old edge is recorded
             from .._ops._core import attach  # noqa: PLC0415
 

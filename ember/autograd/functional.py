@@ -254,18 +254,20 @@ def _jac_forward(func, inputs, strict, vectorize):
     cols = [[[] for _ in outputs] for _ in inputs]
     for j, inp in enumerate(inputs):
         for k in range(inp.nelement()):
-            e = O.zeros(inp.nelement(), dtype=inp.dtype)
+            e = O.zeros(inp.nelement(), dtype=inp.dtype, device=inp.device)
             e[k] = 1
             v = tuple(e.view(inp.shape) if jj == j else O.zeros_like(other) for jj, other in enumerate(inputs))
             res = _grad(g_in, dummies, v, retain_graph=True)
             for i, (r, o) in enumerate(zip(res, outputs)):
-                cols[j][i].append(O.zeros(o.nelement(), dtype=o.dtype) if r is None else r.detach().reshape(-1))
+                cols[j][i].append(
+                    O.zeros(o.nelement(), dtype=o.dtype, device=o.device) if r is None else r.detach().reshape(-1)
+                )
     jac = []
     for i, o in enumerate(outputs):
         row = []
         for j, inp in enumerate(inputs):
             c = cols[j][i]
-            m = O.stack(c, dim=-1) if c else O.zeros(o.nelement(), 0, dtype=o.dtype)
+            m = O.stack(c, dim=-1) if c else O.zeros(o.nelement(), 0, dtype=o.dtype, device=o.device)
             row.append(m.reshape(tuple(o.shape) + tuple(inp.shape)))
         jac.append(tuple(row))
     return _unpack2(tuple(jac), out_tuple, in_tuple)
@@ -323,9 +325,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                         rows[j].append(O.zeros_like(inp))
             jac.append(
                 tuple(
-                    (O.stack(r, dim=0) if r else O.zeros((0,) + tuple(inp.shape), dtype=inp.dtype)).view(
-                        tuple(out.shape) + tuple(inp.shape)
-                    )
+                    (
+                        O.stack(r, dim=0) if r else O.zeros((0,) + tuple(inp.shape), dtype=inp.dtype, device=inp.device)
+                    ).view(tuple(out.shape) + tuple(inp.shape))
                     for r, inp in zip(rows, inputs)
                 )
             )

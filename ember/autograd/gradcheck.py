@@ -178,7 +178,7 @@ def _numerical_jacobian(fn, inputs, outputs, eps, is_forward_ad=False):
         cols = []
         for o in outputs:
             dt = inp.dtype if cplx else o.dtype
-            cols.append(E.zeros(n, o.numel(), dtype=dt) if _is_tensor(o) else None)
+            cols.append(E.zeros(n, o.numel(), dtype=dt, device=o.device) if _is_tensor(o) else None)
         shape = tuple(inp.shape)
         for k in range(n):
             pos = np.unravel_index(k, shape) if shape else ()
@@ -213,7 +213,7 @@ def _stack_rows(rows, diff_inputs, n_out):
     E = _E()
     jacs, types_ok, sizes_ok = [], True, True
     for inp, r in zip(diff_inputs, rows):
-        m = E.zeros(inp.numel(), n_out, dtype=inp.dtype)
+        m = E.zeros(inp.numel(), n_out, dtype=inp.dtype, device=inp.device)
         for j, g in enumerate(r):
             if g is None:
                 continue
@@ -312,7 +312,7 @@ def _forward_jacobian(func, inputs, outputs, u=None):
             tangents[j] = u[j].reshape(inp.shape).to(inp.dtype)
             result.append(jvp(tangents))
             continue
-        mats = [E.zeros(inp.numel(), o.numel(), dtype=o.dtype) for o in outs]
+        mats = [E.zeros(inp.numel(), o.numel(), dtype=o.dtype, device=o.device) for o in outs]
         shape = tuple(inp.shape)
         for k in range(inp.numel()):
             tangents = [E.zeros_like(t) for t in ins]
@@ -401,7 +401,7 @@ def _vec_from_tensor(x, gen, downcast_complex=False):
     dt = x.dtype
     if downcast_complex and dt.is_complex:
         dt = E.float64 if dt == E.complex128 else E.float32
-    v = E.rand(x.numel(), generator=gen).to(dt)
+    v = E.rand(x.numel(), generator=gen).to(dtype=dt, device=x.device)  # drawn on the CPU: the same on any device
     return v / v.norm()
 
 
@@ -748,7 +748,7 @@ def gradgradcheck(
         gos = []
         for x in outs:
             dt = x.dtype if (x.dtype.is_floating_point or x.dtype.is_complex) else E.float64
-            g = E.rand(*x.shape, dtype=dt) * 2 - 1
+            g = (E.rand(*x.shape, dtype=dt) * 2 - 1).to(x.device)
             gos.append(g.detach().requires_grad_(True))
         grad_outputs = tuple(gos)
     else:

@@ -760,16 +760,16 @@ def random_handler(lvl, orig, name, args, kwargs):
     import ember  # noqa: PLC0415
 
     if "dropout" in name:
-        mask = orig(ember.ones(tuple(x.shape), dtype=x.dtype), *args[1:], **kwargs)
+        mask = orig(ember.ones(tuple(x.shape), dtype=x.dtype, device=x.device), *args[1:], **kwargs)
         return call("mul", x, mask)
     if name in ("bernoulli", "bernoulli_"):
-        u = ember.rand(tuple(x.shape), dtype=x.dtype if x.dtype.is_floating_point else None)
+        u = ember.rand(tuple(x.shape), dtype=x.dtype if x.dtype.is_floating_point else None, device=x.device)
         r = call("lt", u, x).to(x.dtype)
         if name.endswith("_"):
             x.copy_(r)
             return x
         return r
-    stand = ember.zeros(tuple(x.shape), dtype=x.dtype)
+    stand = ember.zeros(tuple(x.shape), dtype=x.dtype, device=x.device)
     r = orig(stand, *args[1:], **kwargs)
     if is_inplace(name):
         x.copy_(r)

@@ -9,6 +9,7 @@ captured tensors that require grad)."""
 
 import functools
 
+from .. import _device_guard
 from .._tensor import Tensor
 from ..autograd import grad as _autograd_grad
 from ..autograd.forward_ad import _reaches_other_leaf
@@ -174,7 +175,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         g_tree = tree_unflatten(grads, spec)
         return (g_tree, (value, aux)) if has_aux else (g_tree, value)
 
-    return wrapper
+    return _device_guard.entry_point(wrapper)
 
 
 def _detach_tree(tree, keep):
@@ -193,7 +194,7 @@ def grad(func, argnums=0, has_aux=False):
             return g, v[1]
         return g
 
-    return wrapper
+    return _device_guard.entry_point(wrapper)
 
 
 # -- vjp -----------------------------------------------------------------------------------------
@@ -250,6 +251,7 @@ def vjp(func, *primals, has_aux=False):
         return tree_unflatten(roots.gradients(gs, k), spec)
 
     out = tree_unflatten([_maybe_detach(o, keep) for o in out_flat], out_spec)
+    vjp_fn = _device_guard.entry_point(vjp_fn)
     if has_aux:
         return out, vjp_fn, _detach_tree(aux, keep)
     return out, vjp_fn
@@ -329,7 +331,7 @@ def _basis(t):
     from .. import _ops as O  # noqa: PLC0415
 
     n = t.numel()
-    return O.eye(n, dtype=t.dtype).reshape((n,) + tuple(t.shape))
+    return O.eye(n, dtype=t.dtype, device=t.device).reshape((n,) + tuple(t.shape))
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
@@ -362,8 +364,8 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
             rows = [[] for _ in sflat]
             flat_o = o.reshape(-1)
             for k in range(flat_o.shape[0]):
-                cts = [O.zeros(tuple(oo.shape), dtype=oo.dtype) for oo in oflat]
-                e = O.zeros(o.numel(), dtype=o.dtype)
+                cts = [O.zeros(tuple(oo.shape), dtype=oo.dtype, device=oo.device) for oo in oflat]
+                e = O.zeros(o.numel(), dtype=o.dtype, device=o.device)
                 e[k] = 1
                 cts[i] = e.reshape(tuple(o.shape))
                 g = vjp_fn(tree_unflatten(cts, ospec))
@@ -375,7 +377,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
                 if rows[j]:
                     m = ember.stack(rows[j], 0)  # patched inside vmap: rows may be batched
                 else:
-                    m = O.zeros((0,) + tuple(x.shape), dtype=x.dtype)
+                    m = O.zeros((0,) + tuple(x.shape), dtype=x.dtype, device=x.device)
                 blocks.append(m.reshape(tuple(o.shape) + tuple(x.shape)))
             jac.append(tree_unflatten(blocks, sspec) if isinstance(argnums, tuple) else blocks[0])
         res = tree_unflatten(jac, ospec)
@@ -383,7 +385,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
             return res, r[2]
         return res
 
-    return wrapper
+    return _device_guard.entry_point(wrapper)
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
@@ -409,7 +411,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         sizes = [x.numel() for x in sflat]
         total = sum(sizes)
         dt = sflat[0].dtype
-        eye = O.eye(total, dtype=dt)
+        eye = O.eye(total, dtype=dt, device=sflat[0].device)
         tangents = []
         start = 0
         for x, n in zip(sflat, sizes):
@@ -428,7 +430,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             r = jvp(f_flat, tuple(sflat), tuple(O.zeros_like(x) for x in sflat), has_aux=has_aux)
             outs = r[0]
             oflat, ospec = tree_flatten(outs)
-            jflat = [O.zeros((0,) + tuple(o.shape), dtype=o.dtype) for o in oflat]
+            jflat = [O.zeros((0,) + tuple(o.shape), dtype=o.dtype, device=o.device) for o in oflat]
             aux = r[2] if has_aux else None
         else:
             res = vmap(push, randomness=randomness)(*tangents) if total else None
@@ -454,7 +456,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             return res, aux
         return res
 
-    return wrapper
+    return _device_guard.entry_point(wrapper)
 
 
 def hessian(func, argnums=0):

@@ -16,6 +16,7 @@ import functools
 import types
 import warnings
 
+from .. import _device_guard
 from .._tensor import Size, Tensor
 from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
 
@@ -693,7 +694,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             res.append(parts[0] if od is None else _cat(parts, od))
         return tree_unflatten(res, specs)
 
-    return wrapped
+    return _device_guard.entry_point(wrapped)
 
 
 def _cat(parts, od):

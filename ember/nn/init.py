@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 
 from .. import _ops as O
+from .._backend import xp_of
+from .._tensor import make
 from ..autograd.grad_mode import no_grad
 
 __all__ = [
@@ -248,12 +250,13 @@ def orthogonal_(tensor, gain=1, generator=None):
         flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)._data
         if rows < cols:
             flat = flat.T
-        q, r = np.linalg.qr(flat)
-        q = q * np.sign(np.diag(r))
+        xp = xp_of(flat)  # the QR runs where the tensor lives (cuSOLVER on a GPU), as torch's
+        q, r = xp.linalg.qr(flat)
+        q = q * xp.sign(xp.diag(r))
         if rows < cols:
             q = q.T
-        q = np.ascontiguousarray(q, dtype=tensor._data.dtype).reshape(tuple(tensor.shape))
-        tensor.copy_(O.as_tensor(q))
+        q = xp.ascontiguousarray(q, dtype=tensor._data.dtype).reshape(tuple(tensor.shape))
+        tensor.copy_(make(q))
         tensor.mul_(gain)
     return tensor
 

@@ -52,7 +52,7 @@ def _mode_pad(x, pads, mode):
                 )
             j = np.abs(j)
             j = np.where(j >= n, 2 * (n - 1) - j, j)
-        x = O.index_select(x, dim, O.tensor(j.astype(np.int64)))
+        x = O.index_select(x, dim, O.tensor(j.astype(np.int64), device=x.device))
     return x
 
 

@@ -116,7 +116,11 @@ def _geqrf(a):
         h = np.stack(hs).reshape(*x.shape[:-2], *hs[0].shape)
         tau = np.stack(taus).reshape(*x.shape[:-2], -1)
     dt = a.dtype
-    return _E.tensor(np.swapaxes(h, -1, -2).astype(x.dtype), dtype=dt), _E.tensor(tau.astype(x.dtype), dtype=dt)
+    dev = a.device  # computed on the host (LAPACK's raw QR), returned where `a` lives
+    return (
+        _E.tensor(np.swapaxes(h, -1, -2).astype(x.dtype), dtype=dt, device=dev),
+        _E.tensor(tau.astype(x.dtype), dtype=dt, device=dev),
+    )
 
 
 def _is_orthogonal(Q):
