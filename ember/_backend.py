@@ -93,6 +93,22 @@ def xp_for(dev):
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")
 
 
+def pin(arr):
+    """A copy of the NumPy array arr in page-locked host memory (from CuPy's pinned memory pool), which copies
+    to and from a GPU can use asynchronously."""
+    mem = cupy().cuda.alloc_pinned_memory(max(arr.nbytes, 1))
+    out = np.frombuffer(mem, arr.dtype, arr.size).reshape(arr.shape)
+    out[...] = arr
+    return out
+
+
+def is_pinned(arr):
+    """Whether the NumPy array arr lives in page-locked memory (False without CUDA)."""
+    if not cuda_available():
+        return False
+    return cupy().cuda.runtime.pointerGetAttributes(arr.ctypes.data).type == 1  # cudaMemoryTypeHost
+
+
 def cuda_device(idx):
     """The `with` block that makes CUDA device idx current, for code that allocates on an explicit
     `cuda:N` (CuPy allocates on the current device)."""
@@ -137,8 +153,9 @@ def device_of(arr):
     return device("cuda", arr.device.id)
 
 
-def to_device(arr, dev):
-    """Copy `arr` onto `dev` (returns `arr` itself when it is already there)."""
+def to_device(arr, dev, non_blocking=False):
+    """Copy `arr` onto `dev` (returns `arr` itself when it is already there). non_blocking: a page-locked host
+    array goes up asynchronously on the current stream (as torch's non_blocking copy from pinned memory)."""
     if dev.type == "cpu":
         if type(arr) is np.ndarray:
             return arr
@@ -150,5 +167,9 @@ def to_device(arr, dev):
             return arr
         _device_guard.note_placement(idx)
         with cp.cuda.Device(idx):
+            if non_blocking and type(arr) is np.ndarray and arr.flags.c_contiguous and is_pinned(arr):
+                out = cp.ndarray(arr.shape, arr.dtype)
+                out.set(arr, stream=cp.cuda.get_current_stream())
+                return out
             return cp.asarray(arr)
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")

@@ -391,7 +391,12 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        arr = self._data if type(self._data) is np.ndarray else self._data.get()
+        arr = self._data
+        if type(arr) is not np.ndarray:  # as torch: numpy.asarray(cuda_tensor) does not copy implicitly
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+                "host memory first."
+            )
         return arr if dtype is None else arr.astype(dtype)
 
     def __repr__(self, *, tensor_contents=None):

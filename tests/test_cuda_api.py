@@ -235,3 +235,10 @@ def test_backends_switches_are_settable():
     with eb.cuda.sdp_kernel(enable_flash=False):
         assert eb.cuda.flash_sdp_enabled() is False
     assert eb.cuda.flash_sdp_enabled() is True
+
+
+def test_pin_memory_without_a_gpu_is_torchs_error():
+    for lib in (torch, ember):
+        assert lib.ones(2).is_pinned() is False
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+            lib.ones(2).pin_memory()

@@ -325,3 +325,56 @@ def test_causal_mask_detection_is_kept_per_buffer_and_version(fake_cuda, monkeyp
     assert tr._detect_is_causal_mask(other) is False
     assert tr._detect_is_causal_mask(causal, is_causal=False) is False
     assert len(compared) == 4
+
+
+def test_pin_memory_and_non_blocking_copies(fake_cuda, monkeypatch):
+    """pin_memory copies into page-locked memory (is_pinned says so; the gradient flows through, as torch's
+    PinMemoryBackward0); .to('cuda', non_blocking=True) from it is an asynchronous set on the current stream,
+    from ordinary memory the usual copy."""
+    sets = []
+    real_set = fakecupy._core.ndarray.set
+    monkeypatch.setattr(
+        fakecupy._core.ndarray, "set", lambda self, a, stream=None: sets.append(stream) or real_set(self, a, stream)
+    )
+    x = ember.arange(6.0).reshape(2, 3).requires_grad_()
+    p = x.pin_memory()
+    assert p.is_pinned() and not x.is_pinned() and p.pin_memory() is p
+    assert type(p.grad_fn).__name__ == "PinMemoryBackward0"
+    y = p.to("cuda", non_blocking=True)
+    assert y.device.type == "cuda" and y.tolist() == x.tolist()
+    assert len(sets) == 1 and sets[0] is not None
+    (y * 2).sum().backward()
+    assert x.grad.tolist() == [[2.0] * 3] * 2
+    x.detach().to("cuda", non_blocking=True)  # not pinned: no asynchronous set
+    p.to("cuda")  # pinned, but blocking
+    assert len(sets) == 1
+    with pytest.raises(RuntimeError, match="only dense CPU tensors can be pinned"):
+        ember.ones(2, device="cuda").pin_memory()
+    assert not ember.ones(2, device="cuda").is_pinned()
+
+
+def test_dataloader_pins_batches_with_a_gpu(fake_cuda):
+    ds = ember.utils.data.TensorDataset(ember.arange(10.0), ember.arange(10))
+    batches = list(ember.utils.data.DataLoader(ds, batch_size=4, pin_memory=True))
+    assert len(batches) == 3 and all(t.is_pinned() for b in batches for t in b)
+    assert batches[2][0].tolist() == [8.0, 9.0]
+    dicts = ember.utils.data.DataLoader([{"a": ember.ones(2), "b": "s"}] * 2, batch_size=2, pin_memory=True)
+    (d,) = list(dicts)
+    assert d["a"].is_pinned() and d["b"] == ["s", "s"]
+
+
+def test_cuda_legacy_constructors(fake_cuda):
+    a = ember.cuda.FloatTensor([1, 2])
+    assert a.device.type == "cuda" and a.dtype == ember.float32 and a.tolist() == [1.0, 2.0]
+    b = ember.cuda.LongTensor(2, 3)
+    assert b.device.type == "cuda" and b.dtype == ember.int64 and tuple(b.shape) == (2, 3)
+    assert ember.cuda.DoubleTensor(3).dtype == ember.float64
+
+
+def test_numpy_conversion_of_a_cuda_tensor_is_explicit(fake_cuda):
+    """As torch: numpy() and numpy.asarray() of a cuda tensor raise TypeError naming .cpu(); .cpu() works."""
+    e = ember.arange(3.0, device="cuda")
+    for f in (lambda: e.numpy(), lambda: np.asarray(e)):
+        with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu\(\)"):
+            f()
+    np.testing.assert_array_equal(np.asarray(e.cpu()), [0.0, 1.0, 2.0])

@@ -3,7 +3,9 @@
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import to_device
+from .._backend import cuda_available, to_device
+from .._backend import is_pinned as _is_pinned
+from .._backend import pin as _pin
 from .._device import as_device, device
 from ._core import GRAD, Node, Tensor, attach, bind, make
 
@@ -44,7 +46,7 @@ def contiguous(input, memory_format=None):
 def _parse_to(args, kwargs):
     dev = dt = None
     copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
+    non_blocking = kwargs.pop("non_blocking", False)
     kwargs.pop("memory_format", None)
     for a in list(args) + [kwargs.pop("dtype", None), kwargs.pop("device", None)]:
         if a is None or isinstance(a, bool):
@@ -59,12 +61,13 @@ def _parse_to(args, kwargs):
             raise TypeError(f"to() received an invalid combination of arguments: got {type(a).__name__}")
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    return dev, dt, copy
+    return dev, dt, copy, non_blocking
 
 
 def to(self, *args, **kwargs):
-    """Matches `torch.Tensor.to` (self when nothing changes and copy=False)."""
-    dev, dt, copy = _parse_to(args, kwargs)
+    """Matches `torch.Tensor.to` (self when nothing changes and copy=False; non_blocking from pinned memory to
+    a GPU is an asynchronous copy)."""
+    dev, dt, copy, non_blocking = _parse_to(args, kwargs)
     data = self._data
     src_dt = D.FROM_NP[data.dtype]
     dt = dt or src_dt
@@ -75,7 +78,7 @@ def to(self, *args, **kwargs):
         return self
     out = data
     if dev != src_dev:
-        out = to_device(out, dev)
+        out = to_device(out, dev, non_blocking)
     if dt is not src_dt:
         if src_dt.is_complex and not dt.is_complex:
             import warnings  # noqa: PLC0415
@@ -133,9 +136,36 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
         device = "cuda"
     elif isinstance(device, int):
         device = f"cuda:{device}"
-    return to(self, device)
+    return to(self, device, non_blocking=non_blocking)
+
+
+class PinMemoryBackward0(Node):
+    def backward(self, g):
+        return g
+
+
+def pin_memory(self, device=None):
+    """Matches `torch.Tensor.pin_memory`: a copy in page-locked host memory (self when already there), which
+    `.to('cuda', non_blocking=True)` copies asynchronously."""
+    if type(self._data) is not np.ndarray:
+        raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+    if not cuda_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    if _is_pinned(self._data):
+        return self
+    out = make(_pin(self._data))
+    if GRAD.enabled and self._requires_grad:
+        attach(out, PinMemoryBackward0(), (self,))
+    return out
+
+
+def is_pinned(self, device=None):
+    """Matches `torch.Tensor.is_pinned`."""
+    return type(self._data) is np.ndarray and _is_pinned(self._data)
 
 
 bind("cpu", cpu)
 bind("cuda", cuda)
+bind("pin_memory", pin_memory)
+bind("is_pinned", is_pinned)
 _ = np

@@ -417,10 +417,12 @@ def _is_size(x):
     return type(x).__name__ == "Size"
 
 
-def _typed(name, dt):
+def _typed(name, dt, default_device=None):
+    """A legacy typed constructor (FloatTensor...; with default_device "cuda", ember.cuda's)."""
+
     def __new__(cls, *args, device=None):
         t = object.__new__(Tensor)
-        _init(t, _legacy_new(args, device, dt))
+        _init(t, _legacy_new(args, default_device if device is None else device, dt))
         return t
 
     return type(name, (Tensor,), {"__new__": __new__, "__slots__": (), "_dt": dt})

@@ -302,7 +302,29 @@ def set_sync_debug_mode(debug_mode):
     lazy_init()
 
 
+# torch.cuda's legacy typed constructors: ember.cuda.FloatTensor([1, 2]) is a float32 tensor on the current GPU
+_LEGACY = {
+    "FloatTensor": "float32",
+    "DoubleTensor": "float64",
+    "HalfTensor": "float16",
+    "BFloat16Tensor": "bfloat16",
+    "ByteTensor": "uint8",
+    "CharTensor": "int8",
+    "ShortTensor": "int16",
+    "IntTensor": "int32",
+    "LongTensor": "int64",
+    "BoolTensor": "bool",
+}
+
+
 def __getattr__(name):
+    if name in _LEGACY:
+        from .. import _dtype as D  # noqa: PLC0415 - ember.cuda is imported before the op layer is complete
+        from .._ops.creation import _typed  # noqa: PLC0415
+
+        cls = _typed(name, getattr(D, _LEGACY[name]), "cuda")
+        globals()[name] = cls
+        return cls
     if name == "default_generators":
         return random.default_generators
     raise AttributeError(f"module 'ember.cuda' has no attribute '{name}'")

@@ -6,6 +6,9 @@ import itertools
 import time
 import types
 import warnings  # noqa: F401 - CuPy's cupy.cuda exposes it
+import weakref
+
+import numpy as np
 
 from . import _core
 from ._core import STATE
@@ -67,6 +70,7 @@ runtime = types.SimpleNamespace(
     deviceSynchronize=lambda: None,
     deviceCanAccessPeer=lambda a, b: 0,
     memGetInfo=_mem_info,
+    pointerGetAttributes=lambda ptr: _pointer_attributes(ptr),
     runtimeGetVersion=lambda: 12040,
     driverGetVersion=lambda: 12040,
     is_hip=False,
@@ -236,10 +240,27 @@ def get_allocator():
     return _core._allocator or _POOL.malloc
 
 
+_pinned = weakref.WeakValueDictionary()  # start address -> the live "page-locked" buffer there
+
+
 def alloc_pinned_memory(size):
-    """cupy.cuda.alloc_pinned_memory: page-locked host memory; here plain host memory with the buffer protocol
-    (numpy.frombuffer reads and writes it, as with CuPy's PinnedMemoryPointer)."""
-    return bytearray(size)
+    """cupy.cuda.alloc_pinned_memory: page-locked host memory; here a host buffer with the buffer protocol
+    (numpy.frombuffer reads and writes it, as with CuPy's PinnedMemoryPointer), recorded so that
+    runtime.pointerGetAttributes reports its addresses as page-locked while it lives."""
+    buf = np.zeros(max(int(size), 1), np.uint8)
+    _pinned[buf.ctypes.data] = buf
+    return buf
+
+
+def _pointer_attributes(ptr):
+    """cudaPointerGetAttributes: type 1 (cudaMemoryTypeHost) inside a live pinned buffer, 2 (device) for a
+    device address, 0 (unregistered host memory) otherwise."""
+    kind = 0
+    for start, buf in list(_pinned.items()):
+        if start <= ptr < start + buf.size:
+            kind = 1
+            break
+    return types.SimpleNamespace(type=kind, device=STATE.device if kind else -1, devicePointer=0, hostPointer=ptr)
 
 
 def set_pinned_memory_allocator(allocator=None):

@@ -401,7 +401,7 @@ class Module:
     def to(self, *args, **kwargs):
         from ..._ops.convert import _parse_to  # noqa: PLC0415
 
-        device, dtype, _ = _parse_to(args, dict(kwargs))
+        device, dtype, _, _ = _parse_to(args, dict(kwargs))
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(
                 f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}"

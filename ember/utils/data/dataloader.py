@@ -11,6 +11,7 @@ collected, and a dead worker is noticed by polling liveness while waiting (Runti
 """
 
 import atexit
+import collections.abc
 import itertools
 import math
 import multiprocessing
@@ -280,6 +281,34 @@ class DataLoader(Generic[_T_co]):
             )
 
 
+def _pin_batch(data):
+    """A batch with every tensor copied to page-locked memory (torch.utils.data's pin_memory): through mappings,
+    named tuples, tuples and sequences; other objects with a pin_memory() method pin themselves."""
+    if isinstance(data, ember.Tensor):
+        return data.pin_memory()
+    if isinstance(data, (str, bytes)):
+        return data
+    if isinstance(data, collections.abc.Mapping):
+        pinned = {k: _pin_batch(v) for k, v in data.items()}
+        try:
+            return type(data)(pinned)
+        except TypeError:
+            return pinned
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a named tuple
+        return type(data)(*(_pin_batch(x) for x in data))
+    if isinstance(data, tuple):
+        return tuple(_pin_batch(x) for x in data)
+    if isinstance(data, collections.abc.Sequence):
+        pinned = [_pin_batch(x) for x in data]
+        try:
+            return type(data)(pinned)
+        except TypeError:
+            return pinned
+    if hasattr(data, "pin_memory"):
+        return data.pin_memory()
+    return data
+
+
 class _BaseDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
@@ -302,7 +331,8 @@ class _BaseDataLoaderIter:
                 "won't be used.",
                 stacklevel=2,
             )
-        self._pin_memory = False  # page-locked memory does not apply to NumPy arrays: a no-op
+        # batches are copied into page-locked memory (so `.to('cuda', non_blocking=True)` is asynchronous)
+        self._pin_memory = bool(loader.pin_memory) and ember.cuda.is_available()
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
         self._sampler_iter = iter(self._index_sampler)
@@ -330,6 +360,8 @@ class _BaseDataLoaderIter:
             # re-raise a worker's exception without the traceback keeping this iterator (and its workers) alive
             del self
             data.reraise()
+        if self._pin_memory:
+            data = _pin_batch(data)
         self._num_yielded += 1
         if (
             self._dataset_kind == _DatasetKind.Iterable
