@@ -181,6 +181,17 @@ def phase_cuda_api(deadline):
 
     check(P, "memory stats", memory)
 
+    def pinned():
+        x = ember.arange(1 << 20, dtype=ember.float32)
+        p = x.pin_memory()
+        assert p.is_pinned() and not x.is_pinned()
+        y = p.to("cuda", non_blocking=True)
+        C.synchronize()
+        assert y.is_cuda and bool((y.cpu() == x).all())
+        assert ember.cuda.FloatTensor([1, 2]).is_cuda
+
+    check(P, "pin_memory / non_blocking copy", pinned)
+
     def streams():
         s = C.Stream()
         assert C.current_stream() == C.default_stream() or isinstance(C.current_stream(), C.Stream)
