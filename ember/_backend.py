@@ -93,6 +93,14 @@ def xp_for(dev):
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")
 
 
+def bfloat16_error(dev):
+    """What placing a bfloat16 array on a GPU raises: CuPy has no bfloat16 dtype."""
+    return RuntimeError(
+        f"bfloat16 tensors are not supported on {dev}: CuPy has no bfloat16 dtype (use float16 there; "
+        "ember.cuda.is_bf16_supported() is False)"
+    )
+
+
 def pin(arr):
     """A copy of the NumPy array arr in page-locked host memory (from CuPy's pinned memory pool), which copies
     to and from a GPU can use asynchronously."""
@@ -171,5 +179,10 @@ def to_device(arr, dev, non_blocking=False):
                 out = cp.ndarray(arr.shape, arr.dtype)
                 out.set(arr, stream=cp.cuda.get_current_stream())
                 return out
-            return cp.asarray(arr)
+            try:
+                return cp.asarray(arr)
+            except (TypeError, ValueError) as e:
+                if arr.dtype.kind == "V":
+                    raise bfloat16_error(dev) from e
+                raise
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")

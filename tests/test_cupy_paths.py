@@ -378,3 +378,16 @@ def test_numpy_conversion_of_a_cuda_tensor_is_explicit(fake_cuda):
         with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu\(\)"):
             f()
     np.testing.assert_array_equal(np.asarray(e.cpu()), [0.0, 1.0, 2.0])
+
+
+def test_bfloat16_on_a_gpu_is_a_clear_error(fake_cuda):
+    """CuPy has no bfloat16: making or moving one onto the GPU says so (is_bf16_supported() is False)."""
+    assert ember.cuda.is_bf16_supported() is False
+    for f in (
+        lambda: ember.ones(2, device="cuda").bfloat16(),
+        lambda: ember.ones(2, dtype=ember.bfloat16).cuda(),
+        lambda: ember.zeros(2, dtype=ember.bfloat16, device="cuda"),
+        lambda: ember.tensor([1.0], dtype=ember.bfloat16, device="cuda"),
+    ):
+        with pytest.raises(RuntimeError, match="bfloat16 tensors are not supported on cuda"):
+            f()

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import cuda_available, to_device
+from .._backend import bfloat16_error, cuda_available, to_device
 from .._backend import is_pinned as _is_pinned
 from .._backend import pin as _pin
 from .._device import as_device, device
@@ -85,6 +85,8 @@ def to(self, *args, **kwargs):
 
             warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
             out = out.real
+        if dt is D.bfloat16 and type(out) is not np.ndarray:
+            raise bfloat16_error(dev)
         out = out.astype(dt.np)
     elif out is data:
         out = data.copy()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._backend import cuda_device, to_device, xp_for
+from .._backend import bfloat16_error, cuda_device, to_device, xp_for
 from .._device import CPU, as_device
 from .._tensor import Tensor, _init, make
 from ._core import bind, scalar_type_name
@@ -222,6 +222,8 @@ def _fill(opname, size, value, dtype, device, requires_grad):
     if dev.index is not None and dev.type == "cuda":  # CuPy allocates on the current device
         with cuda_device(dev.index):
             return _fill(opname, size, value, dtype, "cuda", requires_grad)
+    if dtype is D.bfloat16 and dev.type == "cuda":
+        raise bfloat16_error(dev)
     xp = xp_for(dev)
     if value is None:
         a = xp.empty(size, dtype=dtype.np)
