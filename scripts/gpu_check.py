@@ -192,6 +192,16 @@ def phase_cuda_api(deadline):
 
     check(P, "pin_memory / non_blocking copy", pinned)
 
+    def nvtx():
+        n = ember.cuda.nvtx
+        assert n.range_push("gpu_check") == 0
+        with n.range("inner {}", 1):
+            n.mark("mark")
+        assert n.range_pop() == 0
+        n.range_end(n.range_start("async"))
+
+    check(P, "nvtx ranges", nvtx)
+
     def streams():
         s = C.Stream()
         assert C.current_stream() == C.default_stream() or isinstance(C.current_stream(), C.Stream)

@@ -242,3 +242,10 @@ def test_pin_memory_without_a_gpu_is_torchs_error():
         assert lib.ones(2).is_pinned() is False
         with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
             lib.ones(2).pin_memory()
+
+
+def test_nvtx_without_a_gpu_is_torchs_error():
+    for lib in (torch, ember):
+        for f in (lambda: lib.cuda.nvtx.range_push("a"), lambda: lib.cuda.nvtx.mark("a"), lib.cuda.nvtx.range_pop):
+            with pytest.raises(RuntimeError, match="NVTX functions not installed"):
+                f()

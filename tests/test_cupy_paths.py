@@ -391,3 +391,29 @@ def test_bfloat16_on_a_gpu_is_a_clear_error(fake_cuda):
     ):
         with pytest.raises(RuntimeError, match="bfloat16 tensors are not supported on cuda"):
             f()
+
+
+def test_nvtx_ranges_reach_cupys_bindings(fake_cuda):
+    from fakecupy import cuda as fcuda
+
+    nvtx = ember.cuda.nvtx
+    fcuda.NVTX.clear()
+    assert nvtx.range_push("outer") == 0
+    assert nvtx.range_push("inner") == 1
+    assert nvtx.range_pop() == 1
+    with nvtx.range("step {} of {n}", 3, n=10):
+        nvtx.mark("here")
+    assert nvtx.range_pop() == 0
+    rid = nvtx.range_start("async")
+    nvtx.range_end(rid)
+    assert fcuda.NVTX == [
+        ("push", "outer"),
+        ("push", "inner"),
+        ("pop", None),
+        ("push", "step 3 of 10"),
+        ("mark", "here"),
+        ("pop", None),
+        ("pop", None),
+        ("start", "async", rid),
+        ("end", rid),
+    ]

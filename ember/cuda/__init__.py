@@ -9,7 +9,7 @@ its CUDA build raises without a GPU) naming what is missing.
 
 from .. import _device_guard
 from .._backend import CudaUnavailableError, cuda_available
-from . import amp, memory, random, streams
+from . import amp, memory, nvtx, random, streams
 from ._lazy import check_index, cp, device_index, init, is_initialized, lazy_init
 from .memory import (
     empty_cache,
@@ -99,6 +99,7 @@ __all__ = [
     "set_rng_state_all",
     "amp",
     "memory",
+    "nvtx",
     "random",
     "streams",
 ]

@@ -252,6 +252,29 @@ def alloc_pinned_memory(size):
     return buf
 
 
+NVTX = []  # ("push" | "pop" | "mark" | "start" | "end", message or id): what the NVTX calls recorded
+_nvtx_ids = itertools.count(1)
+
+
+def _range_start(message, color):
+    rid = next(_nvtx_ids)
+    NVTX.append(("start", message, rid))
+    return rid
+
+
+# cupy.cuda.nvtx (CuPy's bindings of NVTX; names from cupy_backends/cuda/libs/nvtx.pyx)
+nvtx = types.SimpleNamespace(
+    available=True,
+    Mark=lambda message, id_color=-1: NVTX.append(("mark", message)),
+    MarkC=lambda message, color=0: NVTX.append(("mark", message)),
+    RangePush=lambda message, id_color=-1: NVTX.append(("push", message)),
+    RangePushC=lambda message, color=0: NVTX.append(("push", message)),
+    RangePop=lambda: NVTX.append(("pop", None)),
+    RangeStart=_range_start,
+    RangeEnd=lambda range_id: NVTX.append(("end", range_id)),
+)
+
+
 def _pointer_attributes(ptr):
     """cudaPointerGetAttributes: type 1 (cudaMemoryTypeHost) inside a live pinned buffer, 2 (device) for a
     device address, 0 (unregistered host memory) otherwise."""
