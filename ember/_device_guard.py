@@ -243,7 +243,7 @@ def _namespaces():
     import ember  # noqa: PLC0415
     from ember import autograd, distributions, fft, func, linalg, nn, special  # noqa: PLC0415
     from ember.autograd import functional as autograd_functional  # noqa: PLC0415
-    from ember.nn import functional, init, utils  # noqa: PLC0415
+    from ember.nn import functional, init, parallel, utils  # noqa: PLC0415
     from ember.nn.utils import parametrizations, parametrize, rnn, stateless  # noqa: PLC0415
     from ember.utils import checkpoint  # noqa: PLC0415
 
@@ -264,6 +264,7 @@ def _namespaces():
         func,
         distributions,
         checkpoint,
+        parallel,
         nn,
     )
 
