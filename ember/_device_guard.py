@@ -23,6 +23,7 @@ keeps calling the unguarded original; called inside a module's forward it is sti
 
 import contextlib
 import functools
+import threading
 import types
 
 ACTIVE = False
@@ -269,11 +270,18 @@ def _namespaces():
     )
 
 
+_lock = threading.Lock()
+
+
 def activate():
-    """Install the guards (once)."""
+    """Install the guards (once, whichever thread gets there first)."""
+    with _lock:
+        if not ACTIVE:
+            _install()
+
+
+def _install():
     global ACTIVE, _rt, _cp_ndarray, _Tensor, _Module, _Batched
-    if ACTIVE:
-        return
     from ._backend import cupy  # noqa: PLC0415
     from ._tensor import Tensor  # noqa: PLC0415
     from .func._vmap import BatchedTensor  # noqa: PLC0415
@@ -314,10 +322,11 @@ _replaced = []  # (owner, name, original) for deactivate
 def deactivate():
     """Put the unguarded functions back (for tests that simulate several devices and then leave them)."""
     global ACTIVE
-    while _replaced:
-        owner, name, old = _replaced.pop()
-        setattr(owner, name, old)
-    ACTIVE = False
+    with _lock:
+        while _replaced:
+            owner, name, old = _replaced.pop()
+            setattr(owner, name, old)
+        ACTIVE = False
 
 
 def _module_device(args):

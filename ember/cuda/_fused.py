@@ -1024,11 +1024,12 @@ def layer_norm_bwd(dy, x, w, mean, rstd, n, need_x, need_w, need_b):
         # two arrays of their own (a view would cost the engine a copy when it becomes .grad)
         gw, gb = _empty(n, dt), _empty(n, dt)
         part = gw if parts == 1 else _empty(2 * parts * n, dt)
-        _fn("ln_bwd_wb", dt)(
-            (tiles, parts),
-            (32, 8),
-            (dy, x, mean, rstd, part, gw, gb, _ln_wb_counters(tiles), np.int64(rows), np.int64(n), np.int64(chunk)),
-        )
+        if tiles:
+            _fn("ln_bwd_wb", dt)(
+                (tiles, parts),
+                (32, 8),
+                (dy, x, mean, rstd, part, gw, gb, _ln_wb_counters(tiles), np.int64(rows), np.int64(n), np.int64(chunk)),
+            )
         if need_w:
             dw = gw
         if need_b:
@@ -1385,11 +1386,8 @@ def _multi_table(static, grads):
     arrays, which the entry keeps alive (so an id cannot be reused by another array while cached)."""
     cp = cupy()
     flat = _flat_rows(static)
-    key = (
-        (cp.cuda.runtime.getDevice(), *map(id, flat))
-        if flat
-        else (cp.cuda.runtime.getDevice(), *(g.size for g in grads))
-    )
+    dev = cp.cuda.runtime.getDevice()
+    key = (dev, "arrays", *map(id, flat)) if flat else (dev, "sizes", *(g.size for g in grads))
     ent = _tables.get(key)
     if ent is None:
         sizes = [a.size for a in (static[0] if flat else grads)]
