@@ -93,6 +93,9 @@ def xp_for(dev):
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")
 
 
+_IN_FLIGHT = []  # (event, host array): sources of asynchronous copies, kept alive until their event has passed
+
+
 def bfloat16_error(dev):
     """What placing a bfloat16 array on a GPU raises: CuPy has no bfloat16 dtype."""
     return RuntimeError(
@@ -177,7 +180,12 @@ def to_device(arr, dev, non_blocking=False):
         with cp.cuda.Device(idx):
             if non_blocking and type(arr) is np.ndarray and arr.flags.c_contiguous and is_pinned(arr):
                 out = cp.ndarray(arr.shape, arr.dtype)
-                out.set(arr, stream=cp.cuda.get_current_stream())
+                stream = cp.cuda.get_current_stream()
+                out.set(arr, stream=stream)
+                # the source must outlive the copy: freed early, its page-locked block could be handed out and
+                # overwritten while the copy still reads it
+                _IN_FLIGHT[:] = [(e, a) for e, a in _IN_FLIGHT if not e.done]
+                _IN_FLIGHT.append((stream.record(), arr))
                 return out
             try:
                 return cp.asarray(arr)

@@ -343,6 +343,8 @@ def test_pin_memory_and_non_blocking_copies(fake_cuda, monkeypatch):
     y = p.to("cuda", non_blocking=True)
     assert y.device.type == "cuda" and y.tolist() == x.tolist()
     assert len(sets) == 1 and sets[0] is not None
+    # the page-locked source stays referenced until the copy's event has passed (its block cannot be reused)
+    assert any(a is p._data for _, a in ember._backend._IN_FLIGHT)
     (y * 2).sum().backward()
     assert x.grad.tolist() == [[2.0] * 3] * 2
     x.detach().to("cuda", non_blocking=True)  # not pinned: no asynchronous set
