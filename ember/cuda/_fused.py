@@ -1445,16 +1445,12 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
         return
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
-    _fn("adam_multi", dt)(
-        (min(ent.nchunks, 65535),),
-        (256,),
+    _launch_multi(
+        "adam_multi",
+        dt,
+        ent,
+        nt,
         (
-            ent.tab,
-            ent.gtab,
-            ent.chunks,
-            np.int64(ent.nchunks),
-            np.int64(nt),
-            np.int64(_CHUNK),
             T(1 - lr * wd),
             T(wd),
             T(1 - beta1),
@@ -1469,6 +1465,12 @@ def adam_multi(items, *, lr, beta1, beta2, eps, wd, decoupled, step):
     )
 
 
+def _launch_multi(name, dt, ent, ntensors, scalars):
+    """A multi-tensor kernel over the table entry `ent`: one block per chunk (up to 65535), then its scalars."""
+    args = (ent.tab, ent.gtab, ent.chunks, np.int64(ent.nchunks), np.int64(ntensors), np.int64(_CHUNK), *scalars)
+    _fn(name, dt)((min(ent.nchunks, 65535),), (256,), args)
+
+
 def sgd_multi(items, *, lr, momentum, dampening, wd, nesterov, maximize, first):
     """One SGD step of torch's single-tensor algorithm on every (w, g, buf or None) in `items` (contiguous, one
     float dtype, the current device), in place; `first`: the buffers were just made and take the gradient."""
@@ -1479,16 +1481,12 @@ def sgd_multi(items, *, lr, momentum, dampening, wd, nesterov, maximize, first):
     )
     if ent is None:
         return
-    _fn("sgd_multi", dt)(
-        (min(ent.nchunks, 65535),),
-        (256,),
+    _launch_multi(
+        "sgd_multi",
+        dt,
+        ent,
+        len(items),
         (
-            ent.tab,
-            ent.gtab,
-            ent.chunks,
-            np.int64(ent.nchunks),
-            np.int64(len(items)),
-            np.int64(_CHUNK),
             T(lr),
             T(momentum),
             T(1 - dampening),
@@ -1510,20 +1508,7 @@ def amp_unscale(grads, inv_scale, found_inf):
     ent = _multi_table((), grads)
     if ent is None:
         return
-    _fn("amp_unscale", grads[0].dtype)(
-        (min(ent.nchunks, 65535),),
-        (256,),
-        (
-            ent.tab,
-            ent.gtab,
-            ent.chunks,
-            np.int64(ent.nchunks),
-            np.int64(len(grads)),
-            np.int64(_CHUNK),
-            inv_scale,
-            found_inf,
-        ),
-    )
+    _launch_multi("amp_unscale", grads[0].dtype, ent, len(grads), (inv_scale, found_inf))
 
 
 def amp_update_scale(scale, growth_tracker, found_inf, growth, backoff, interval):
