@@ -85,9 +85,12 @@ def to(self, *args, **kwargs):
 
             warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
             out = out.real
-        if dt is D.bfloat16 and type(out) is not np.ndarray:
-            raise bfloat16_error(dev)
-        out = out.astype(dt.np)
+        try:
+            out = out.astype(dt.np)
+        except (TypeError, ValueError):
+            if dt is D.bfloat16 and type(out) is not np.ndarray:
+                raise bfloat16_error(dev) from None
+            raise
     elif out is data:
         out = data.copy()
     res = make(out)

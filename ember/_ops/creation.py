@@ -222,15 +222,18 @@ def _fill(opname, size, value, dtype, device, requires_grad):
     if dev.index is not None and dev.type == "cuda":  # CuPy allocates on the current device
         with cuda_device(dev.index):
             return _fill(opname, size, value, dtype, "cuda", requires_grad)
-    if dtype is D.bfloat16 and dev.type == "cuda":
-        raise bfloat16_error(dev)
     xp = xp_for(dev)
-    if value is None:
-        a = xp.empty(size, dtype=dtype.np)
-    elif value == 0:
-        a = xp.zeros(size, dtype=dtype.np)
-    else:
-        a = xp.full(size, value, dtype=dtype.np)
+    try:
+        if value is None:
+            a = xp.empty(size, dtype=dtype.np)
+        elif value == 0:
+            a = xp.zeros(size, dtype=dtype.np)
+        else:
+            a = xp.full(size, value, dtype=dtype.np)
+    except (TypeError, ValueError):
+        if dtype is D.bfloat16 and xp is not np:
+            raise bfloat16_error(dev) from None
+        raise
     return _finish(a, requires_grad)
 
 
