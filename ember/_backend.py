@@ -93,7 +93,14 @@ def xp_for(dev):
     raise NotImplementedError(f"ember has no array backend for device '{dev}'")
 
 
-_IN_FLIGHT = []  # (event, host array): sources of asynchronous copies, kept alive until their event has passed
+_IN_FLIGHT = []  # (event, array): buffers that queued work still uses, kept alive until their event has passed
+
+
+def keep_until_done(stream, arr):
+    """Keep arr alive until the work queued on `stream` (a CuPy stream) so far has run, so that its memory is
+    not handed out again meanwhile (an asynchronous copy's source; Tensor.record_stream)."""
+    _IN_FLIGHT[:] = [(e, a) for e, a in _IN_FLIGHT if not e.done]
+    _IN_FLIGHT.append((stream.record(), arr))
 
 
 def bfloat16_error(dev):
@@ -184,8 +191,7 @@ def to_device(arr, dev, non_blocking=False):
                 out.set(arr, stream=stream)
                 # the source must outlive the copy: freed early, its page-locked block could be handed out and
                 # overwritten while the copy still reads it
-                _IN_FLIGHT[:] = [(e, a) for e, a in _IN_FLIGHT if not e.done]
-                _IN_FLIGHT.append((stream.record(), arr))
+                keep_until_done(stream, arr)
                 return out
             try:
                 return cp.asarray(arr)

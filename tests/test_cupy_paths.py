@@ -419,3 +419,14 @@ def test_nvtx_ranges_reach_cupys_bindings(fake_cuda):
         ("start", "async", rid),
         ("end", rid),
     ]
+
+
+def test_record_stream_keeps_the_memory_until_the_streams_work_has_run(fake_cuda):
+    s = ember.cuda.Stream()
+    x = ember.ones(4, device="cuda")
+    data = x._data
+    x.record_stream(s)
+    del x
+    assert any(a is data for _, a in ember._backend._IN_FLIGHT)
+    with pytest.raises(RuntimeError, match="record_stream: expected a CUDA tensor"):
+        ember.ones(2).record_stream(s)

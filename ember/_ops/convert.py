@@ -5,6 +5,7 @@ import numpy as np
 from .. import _dtype as D
 from .._backend import bfloat16_error, cuda_available, to_device
 from .._backend import is_pinned as _is_pinned
+from .._backend import keep_until_done as _keep_until_done
 from .._backend import pin as _pin
 from .._device import as_device, device
 from ._core import GRAD, Node, Tensor, attach, bind, make
@@ -164,6 +165,14 @@ def pin_memory(self, device=None):
     return out
 
 
+def record_stream(self, stream):
+    """Matches `torch.Tensor.record_stream`: the tensor's memory is not reused before the work queued on
+    `stream` so far has run, even if the tensor is freed (its buffer is kept until an event recorded there)."""
+    if type(self._data) is np.ndarray:
+        raise RuntimeError(f"record_stream: expected a CUDA tensor, but got a tensor on {self.device}")
+    _keep_until_done(stream._cp, self._data)
+
+
 def is_pinned(self, device=None):
     """Matches `torch.Tensor.is_pinned`."""
     return type(self._data) is np.ndarray and _is_pinned(self._data)
@@ -173,4 +182,5 @@ bind("cpu", cpu)
 bind("cuda", cuda)
 bind("pin_memory", pin_memory)
 bind("is_pinned", is_pinned)
+bind("record_stream", record_stream)
 _ = np
