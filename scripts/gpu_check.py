@@ -188,6 +188,7 @@ def phase_cuda_api(deadline):
         y = p.to("cuda", non_blocking=True)
         C.synchronize()
         assert y.is_cuda and bool((y.cpu() == x).all())
+        y.record_stream(C.Stream())
         assert ember.cuda.FloatTensor([1, 2]).is_cuda
 
     check(P, "pin_memory / non_blocking copy", pinned)
