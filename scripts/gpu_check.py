@@ -341,6 +341,7 @@ FULL_FAMILIES = QUICK_FAMILIES + [
     "complex",
     "special_top",
     "spectral",
+    "numeric",
 ]
 
 

@@ -28,6 +28,7 @@ FAMILIES = (
     "indexing",
     "joining",
     "linalg_top",
+    "numeric",
     "pointwise",
     "reduction",
     "shape",
