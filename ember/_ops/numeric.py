@@ -271,6 +271,13 @@ def _x_spacing(y, x, dim, fn):
     return sub(_narrow(x, dim, 1, x._data.shape[dim]), _narrow(x, dim, 0, -1))
 
 
+def _spaced_pairs(y, x, dim, fn):
+    """(y[i] + y[i+1]) * (x[i+1] - x[i]) along dim: the trapezoids' doubled areas."""
+    _check_bool(y, x, fn)
+    spacing = _x_spacing(y, x, dim, fn)
+    return mul(add(_narrow(y, dim, 0, -1), _narrow(y, dim, 1, y._data.shape[dim])), spacing)
+
+
 def _check_bool(y, x, fn):
     if y._data.dtype == np.bool_ or (x is not None and x._data.dtype == np.bool_):
         which = "`y`" if x is None else "`x` or `y`"
@@ -290,10 +297,7 @@ def _trapezoid(y, x, dx, dim, fn):
     if d.shape[dim] == 0:  # no samples: zeros, as NumPy
         return make(xp_of(d).zeros(d.shape[:dim] + d.shape[dim + 1 :], dtype=d.dtype))
     if x is not None:
-        _check_bool(y, x, fn)
-        spacing = _x_spacing(y, x, dim, fn)
-        both = add(_narrow(y, dim, 0, -1), _narrow(y, dim, 1, d.shape[dim]))
-        return _div_scalar(_sum(mul(both, spacing), dim), 2.0)
+        return _div_scalar(_sum(_spaced_pairs(y, x, dim, fn), dim), 2.0)
     _check_bool(y, None, fn)
     dx = _real_dx(dx, fn)
     ends = add(select(y, dim, 0), select(y, dim, -1))
@@ -334,10 +338,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
         if d.ndim == 0:
             _no_dims(0)
         dim = wrap_dim(dim, d.ndim, fn)
-        _check_bool(y, x, fn)
-        spacing = _x_spacing(y, x, dim, fn)
-        both = add(_narrow(y, dim, 0, -1), _narrow(y, dim, 1, d.shape[dim]))
-        return _div_scalar(cumsum(mul(both, spacing), dim), 2.0)
+        return _div_scalar(cumsum(_spaced_pairs(y, x, dim, fn), dim), 2.0)
     _check_bool(y, None, fn)
     dx = _real_dx(dx, fn)
     if d.ndim == 0:
