@@ -51,13 +51,21 @@ from . import autograd, cuda, nn, optim, return_types, utils
 from ._generator import Generator, default_generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from ._nn_methods import celu, hardshrink, log_softmax, prelu, relu, relu_, rrelu, selu, softmax
+from ._nn_methods import *  # noqa: F403 - softmax, relu... and torch's top-level forms of nn.functional ops
 from . import fft, linalg, serialization, special
 from ._threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from .serialization import load, save
 from . import random  # after `from ._ops import *`, which binds the op module ember._ops.random here
 from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+from ._toplevel import (
+    compile,
+    get_float32_matmul_precision,
+    is_nonzero,
+    is_same_size,
+    is_signed,
+    set_float32_matmul_precision,
+)
 
 __version__ = "0.1.0"
 
@@ -104,6 +112,10 @@ def __getattr__(name):
         from .amp import autocast  # noqa: PLC0415
 
         return autocast
+    if name == "vmap":
+        from .func import vmap  # noqa: PLC0415
+
+        return vmap
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
