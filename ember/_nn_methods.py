@@ -4,45 +4,12 @@ from ._ops._core import bind
 from .nn import functional as _F
 from .nn.functional import activation as _A
 
-__all__ = [
-    "softmax",
-    "log_softmax",
-    "relu",
-    "relu_",
-    "selu",
-    "celu",
-    "rrelu",
-    "prelu",
-    "hardshrink",
-    # torch's top-level forms of nn.functional ops (the same arguments unless a wrapper below says otherwise)
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "adaptive_avg_pool1d",
-    "adaptive_max_pool1d",
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "avg_pool1d",
-    "pixel_shuffle",
-    "pixel_unshuffle",
-    "channel_shuffle",
-    "cosine_similarity",
-    "pairwise_distance",
-    "pdist",
-    "bilinear",
-    "rms_norm",
-    "layer_norm",
-    "group_norm",
-    "threshold",
-    "dropout",
-    "alpha_dropout",
-    "feature_alpha_dropout",
-    "detach",
-]
+__all__ = ["softmax", "log_softmax", "relu", "relu_", "selu", "celu", "rrelu", "prelu", "hardshrink"]
+# torch's top-level forms of nn.functional ops (the same arguments unless a wrapper below says otherwise)
+__all__ += """conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d adaptive_avg_pool1d
+adaptive_max_pool1d max_pool1d max_pool2d max_pool3d avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle
+cosine_similarity pairwise_distance pdist bilinear rms_norm layer_norm group_norm threshold dropout alpha_dropout
+feature_alpha_dropout detach""".split()
 
 
 def softmax(input, dim, dtype=None):
