@@ -171,6 +171,14 @@ def device_of(arr):
     return device("cuda", arr.device.id)
 
 
+def to_device_of(a, like):
+    """a (a host array, or None) on the device of the array `like`: a itself when `like` is a NumPy array (index
+    and weight arrays an op builds on the host for data that may live on a GPU)."""
+    if a is None or type(like) is np.ndarray:
+        return a
+    return to_device(a, device_of(like))
+
+
 def to_device(arr, dev, non_blocking=False):
     """Copy `arr` onto `dev` (returns `arr` itself when it is already there). non_blocking: a page-locked host
     array goes up asynchronously on the current stream (as torch's non_blocking copy from pinned memory)."""

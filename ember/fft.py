@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._autocast import AUTOCAST, autocast_call
-from ._backend import device_of, to_device
+from ._backend import to_device_of
 from ._ops._core import GRAD, Node, Tensor, arr, attach, make, scalar_type_name
 from ._ops.complex import conj as _conj
 from ._ops.complex import real as _real
@@ -108,7 +108,7 @@ def _scale_mask(n_full, n_half, ndim, last, like):
         m[1 : 1 + double] = 2
     shape = [1] * ndim
     shape[last] = n_half
-    return make(to_device(m.reshape(shape), device_of(like)))
+    return make(to_device_of(m.reshape(shape), like))
 
 
 # -- primitives --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._autocast import AUTOCAST, autocast_call
-from .._backend import xp_of
+from .._backend import to_device_of, xp_of
 from ._core import GRAD, Node, Tensor, arr, attach, bind, make, scalar_type_name
 
 __all__ = [
@@ -173,17 +173,10 @@ class _ScatterLastBackward(Node):
         return _gather_last(g, self.idx, self.valid)
 
 
-def _on(d, a):
-    """Host index array a on the device of array d (itself on the CPU, or once there)."""
-    if a is None or type(d) is np.ndarray or type(a) is not np.ndarray:
-        return a
-    return xp_of(d).asarray(a)
-
-
 def _gather_last(x, idx, valid=None):
     """x[..., idx] (idx any shape; entries where `valid` is False give 0); differentiable."""
     d = x._data
-    idx, valid = _on(d, idx), _on(d, valid)
+    idx, valid = to_device_of(idx, d), to_device_of(valid, d)
     r = d[..., idx]
     if valid is not None:
         r = r * valid.astype(r.dtype)
@@ -199,7 +192,7 @@ def _scatter_last(g, idx, valid, length):
     """The adjoint of _gather_last: zeros(..., length) with g[..., idx] added at idx (overlaps add up)."""
     d = g._data
     xp = xp_of(d)
-    idx, valid = _on(d, idx), _on(d, valid)
+    idx, valid = to_device_of(idx, d), to_device_of(valid, d)
     lead = d.shape[: d.ndim - idx.ndim]
     vals = d.reshape((-1, idx.size))
     if valid is not None:

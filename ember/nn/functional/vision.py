@@ -13,7 +13,7 @@ import numpy as np
 import ember
 
 from ..._autocast import AUTOCAST, autocast_call
-from ..._backend import device_of, to_device, xp_of
+from ..._backend import to_device, to_device_of, xp_of
 from ..._ops._core import GRAD, Node, attach, make
 
 __all__ = [
@@ -44,9 +44,7 @@ def _bshape(w, axis, ndim):
     return w.reshape(s)
 
 
-def _dev(a, like):
-    """A host index/weight array moved to the device of `like` (itself on the CPU)."""
-    return a if a is None or type(like) is np.ndarray else to_device(a, device_of(like))
+_dev = to_device_of
 
 
 def _gather_np(xd, axis, taps):
