@@ -137,10 +137,7 @@ class Optimizer:
                             g.detach_()
                         else:
                             g.requires_grad_(False)
-                        if _device_guard.ACTIVE:
-                            with _device_guard.on_device_of(g._data):
-                                g._data[...] = 0
-                        else:
+                        with _device_guard.on_device_of(g._data):  # its GPU, when several are in use
                             g._data[...] = 0
 
     # -- state dict -------------------------------------------------------------------------
