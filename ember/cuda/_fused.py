@@ -1395,11 +1395,10 @@ def _multi_table(static, grads):
         if not chunks:
             return None
         ptrs = [a.data.ptr for a in flat]
-        host = np.array(ptrs + sizes + [x for c in chunks for x in c], np.int64)
-        dev = cp.asarray(host)
+        table = cp.asarray(np.array(ptrs + sizes + [x for c in chunks for x in c], np.int64))
         m = len(ptrs) + len(sizes)
         ent = _Table()
-        ent.arrays, ent.tab, ent.chunks, ent.nchunks = flat, dev[:m], dev[m:], len(chunks)
+        ent.arrays, ent.tab, ent.chunks, ent.nchunks = flat, table[:m], table[m:], len(chunks)
         ent.gptrs = ent.gtab = ent.stage = ent.staged = None
         if len(_tables) >= 8:
             _tables.clear()
