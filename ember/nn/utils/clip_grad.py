@@ -3,6 +3,8 @@
 import types
 import warnings
 
+import numpy as np
+
 from ... import _device_guard
 from ... import _ops as _E
 from ..._tensor import Tensor
@@ -15,6 +17,21 @@ def _as_list(tensors):
     if isinstance(tensors, Tensor):
         return [tensors]
     return list(tensors)
+
+
+def _on_device_of(t, like, cache=None):
+    """t, or its copy on like's device (cached per device in `cache`): a plain type check in the common case of
+    one device."""
+    a, b = t._data, like._data
+    if type(a) is type(b) and (type(a) is np.ndarray or a.device.id == b.device.id):
+        return t
+    dev = like.device
+    c = cache.get(dev) if cache is not None else None
+    if c is None:
+        c = t.to(dev)
+        if cache is not None:
+            cache[dev] = c
+    return c
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -30,9 +47,9 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         else:
             # each tensor's norm on its device, then the norm of those on the first one's (as torch)
             norms = [_E.norm(t, norm_type) for t in _device_guard.each_on_device(tensors)]
-            dev = norms[0].device
-            with _device_guard.on_device_of(norms[0]._data):
-                total = _E.norm(_E.stack([n if n.device == dev else n.to(dev) for n in norms]), norm_type)
+            first = norms[0]
+            with _device_guard.on_device_of(first._data):
+                total = _E.norm(_E.stack([_on_device_of(n, first) for n in norms]), norm_type)
     if error_if_nonfinite and bool(_E.logical_or(total.isnan(), total.isinf())):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
@@ -53,11 +70,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     with no_grad():
         with _device_guard.on_device_of(total_norm._data):
             coef = _E.clamp(max_norm / (total_norm + 1e-6), max=1.0)
-        coefs = {coef.device: coef}
+        coefs = {}  # the coefficient once per other device, as torch
         for g in _device_guard.each_on_device(grads):
-            c = coefs.get(g.device)
-            if c is None:
-                c = coefs[g.device] = coef.to(g.device)  # the coefficient once per device, as torch
+            c = _on_device_of(coef, g, coefs)
             g.mul_(c)
 
 
