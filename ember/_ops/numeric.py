@@ -4,7 +4,6 @@ and frexp.
 Most are compositions of other ember ops (so autograd, double backward and the CuPy path come with them),
 following ATen's formulas step by step so that values, dtypes and grad_fn names agree with torch."""
 
-import operator
 import warnings
 
 import numpy as np
@@ -38,20 +37,9 @@ from .reduction import sum as _sum
 from .reduction2 import cumprod, cumsum
 from .shape import reshape, squeeze, t, unsqueeze, view
 from .shape2 import _slice, diagonal, select
+from .sorting import _int_arg
 
 __all__ = ["diff", "cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid", "vander", "isin", "ravel", "frexp"]
-
-
-def _index(v, fn, arg):
-    """v as a Python int (torch's int arguments refuse floats)."""
-    if type(v) is int:
-        return v
-    try:
-        if isinstance(v, (bool, np.bool_)):
-            raise TypeError
-        return operator.index(v)
-    except TypeError:
-        raise TypeError(f"{fn}(): argument '{arg}' must be int, not {type(v).__name__}") from None
 
 
 def _tensor_arg(v, fn, arg):
@@ -112,7 +100,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     """Matches `torch.diff` (n-th forward difference along dim; bool inputs use logical xor)."""
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
-    n = _index(n, "diff", "n")
+    n = _int_arg(n, "diff", "n")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
     _check_diff_other(input, prepend, dim, "prepend")
@@ -167,7 +155,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         )
     if d.dtype == np.bool_:
         raise RuntimeError("cov(): bool dtype is not supported for input")
-    correction = _index(correction, "cov", "correction")
+    correction = _int_arg(correction, "cov", "correction")
     x = view(input, (1, -1)) if d.ndim < 2 else input
     nobs = x._data.shape[1]
     w = None
@@ -359,7 +347,7 @@ def vander(x, N=None, increasing=False):
         raise RuntimeError("x must be a one-dimensional tensor.")
     n = d.shape[0]
     if N is not None:
-        n = _index(N, "vander", "N")
+        n = _int_arg(N, "vander", "N")
         if n < 0:
             raise RuntimeError("N must be non-negative.")
     dt = D.promote_types(D.FROM_NP[d.dtype], D.int64)
