@@ -14,7 +14,6 @@ from ._core import (
     attach2,
     binary_arrays,
     bind,
-    check_same_device,
     inplace,
     make,
     new_node,
@@ -169,7 +168,6 @@ def binary_(self, b, ufunc, node_cls, opname, dtype=None, save=True):
 
 
 def _shape_error(opname, a, b):
-    check_same_device(opname, a, b)  # CuPy's error for arrays on two GPUs lands here too
     sa = list(a.shape) if isinstance(a, Tensor) else []
     sb = list(b.shape) if isinstance(b, Tensor) else []
     for i in range(1, min(len(sa), len(sb)) + 1):

@@ -18,7 +18,6 @@ from ._core import (
     attach,
     binary_arrays,
     bind,
-    check_same_device,
     inplace,
     make,
     scalar_type_name,
@@ -262,7 +261,6 @@ def where(condition, input=_MISSING, other=_MISSING, *, out=None):  # noqa: A002
     try:
         r = np.where(c, x, y)
     except ValueError:
-        check_same_device("where", condition, input, other)  # CuPy's error for arrays on two GPUs lands here too
         shapes = [list(t.shape) for t in (condition, input, other) if isinstance(t, Tensor)]
         raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None
     if r.dtype != rdt:
